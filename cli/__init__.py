@@ -1,0 +1,1 @@
+"""cinegrade's command line (click)."""

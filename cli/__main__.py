@@ -1,0 +1,3 @@
+from cinegrade.cli.main import main
+
+main()

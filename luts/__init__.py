@@ -1,0 +1,1 @@
+"""The shipped .cube looks and the recipes that generate them."""
