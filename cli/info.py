@@ -1,0 +1,169 @@
+"""``cinegrade info TIMELINE``: a timeline's tracks and clips, and what each clip's media is.
+
+A readable table by default. ``--json`` prints this schema (``version`` 1; fields are only ever
+added, a change of meaning gets a new version)::
+
+    {
+      "version": 1,
+      "timeline": {"path": str, "adapter": str, "name": str, "rate": float,
+                   "start": TC, "duration": TC, "duration_frames": int},
+      "tracks": [{"index": int, "name": str, "kind": "video"|"audio"|..., "enabled": bool,
+                  "clips": int}],
+      "clips": [{"index": int, "track": int, "track_name": str, "track_kind": str,
+                 "index_in_track": int, "name": str, "enabled": bool, "scene": str|null,
+                 "record": {"in": TC, "out": TC, "in_frame": int, "frames": int, "rate": float},
+                 "source": {"in": TC, "out": TC, "in_frame": int, "frames": int, "rate": float},
+                 "media": {"kind": "movie"|"image_sequence"|"still"|"missing"|"generator",
+                           "path": str|null, "url": str|null, "exists": bool,
+                           "codec", "container", "pixel_format": str|null,
+                           "width", "height", "frames": int|null,
+                           "frame_rate", "duration": float|null (fps, seconds),
+                           "color_primaries", "color_transfer", "color_matrix",
+                           "color_range": str|null (FFmpeg names: bt709, smpte170m, tv, pc),
+                           "error": str|null}}]
+    }
+
+TC is a timecode string ``HH:MM:SS:FF`` (``;`` before the frames for drop-frame rates), or
+``<frames>f`` at rates SMPTE timecode has no form for. Record timecodes include the timeline's
+start time; ``out`` is exclusive (the first frame after the clip), as in an EDL; ``in_frame`` of
+the record counts from the timeline's first frame. Media of clips on non-video tracks is not probed
+(``codec`` etc. are null).
+"""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+
+@click.command("info")
+@click.argument("timeline", type=click.Path(dir_okay=True, path_type=str))
+@click.option("--json", "as_json", is_flag=True, help="Print the documented JSON schema (version 1).")
+@click.option("--adapter", metavar="NAME", help="OTIO adapter to read with (default: by suffix).")
+@click.option("--rate", metavar="FPS", help="Frame rate for formats without one (EDL): 25, 29.97, 30000/1001.")
+@click.option("-a", "--adapter-arg", "adapter_args", multiple=True, metavar="KEY=VALUE",
+              help="Extra argument for the adapter, e.g. ignore_timecode_mismatch=true.")
+def info(timeline: str, as_json: bool, adapter: str | None, rate: str | None,
+         adapter_args: tuple[str, ...]) -> None:
+    """Describe TIMELINE: tracks, clips, record/source timecodes, media and its colour tags."""
+    from cinegrade.otio_plugins.timeline_file import (check_readable, find_adapter,
+                                                     parse_adapter_argument, read_timeline)
+
+    check_readable(timeline)
+    arguments = dict(parse_adapter_argument(text) for text in adapter_args)
+    used = find_adapter(timeline, adapter).name
+    loaded = read_timeline(timeline, used, rate=rate, **arguments)
+    report = describe(loaded, timeline, used)
+    if as_json:
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        click.echo(_table(report))
+
+
+def describe(timeline, path: str, adapter: str) -> dict:
+    """The ``--json`` document (schema in the module docstring) for a read timeline."""
+    from cinegrade.grading.media_probe import probe_media
+    from cinegrade.grading.shots import (shots_from_timeline, timeline_rate,
+                                         timeline_start_frame)
+
+    rate = timeline_rate(timeline)
+    start = timeline_start_frame(timeline)
+    duration = round(timeline.duration().rescaled_to(rate).value)
+    shots = shots_from_timeline(timeline, path, kind=None)
+    probes: dict[tuple[str, int | None], object] = {}
+    clips = []
+    for shot in shots:
+        probe = None
+        if shot.media_path is not None and shot.track_kind == "video":
+            key = (shot.media_path, shot.sequence_start)
+            if key not in probes:
+                probes[key] = probe_media(shot.media_path, shot.sequence_start)
+            probe = probes[key]
+        media = {"kind": shot.media_kind, "path": shot.media_path, "url": shot.media_url,
+                 "exists": bool(probe.exists) if probe is not None else _exists(shot.media_path)}
+        for field in ("codec", "container", "pixel_format", "width", "height", "frames",
+                      "frame_rate", "duration", "color_primaries", "color_transfer",
+                      "color_matrix", "color_range", "error"):
+            media[field] = getattr(probe, field) if probe is not None else None
+        clips.append({
+            "index": shot.index, "track": shot.track_index, "track_name": shot.track_name,
+            "track_kind": shot.track_kind, "index_in_track": shot.index_in_track,
+            "name": shot.clip_name, "enabled": shot.enabled, "scene": shot.scene,
+            "record": _span(shot.record.start, shot.record.duration, rate, start),
+            "source": _span(shot.source.start, shot.source.duration, shot.source.rate),
+            "media": media,
+        })
+    tracks = [{"index": i, "name": track.name, "kind": str(track.kind).lower(),
+               "enabled": track.enabled,
+               "clips": sum(1 for shot in shots if shot.track_index == i)}
+              for i, track in enumerate(timeline.tracks)]
+    return {"version": 1,
+            "timeline": {"path": path, "adapter": adapter, "name": timeline.name, "rate": rate,
+                         "start": timecode(start, rate), "duration": timecode(duration, rate),
+                         "duration_frames": duration},
+            "tracks": tracks, "clips": clips}
+
+
+def _exists(path: str | None) -> bool:
+    import os
+
+    return path is not None and os.path.exists(path)
+
+
+def _span(first: int, frames: int, rate: float, timecode_offset: int = 0) -> dict:
+    return {"in": timecode(timecode_offset + first, rate),
+            "out": timecode(timecode_offset + first + frames, rate), "in_frame": first,
+            "frames": frames, "rate": rate}
+
+
+def timecode(frames: int, rate: float) -> str:
+    """SMPTE timecode of a frame count (drop-frame at 29.97/59.94), or ``<n>f`` where SMPTE has
+    no form for the rate."""
+    import opentimelineio as otio
+
+    try:
+        return otio.opentime.to_timecode(otio.opentime.RationalTime(frames, rate), rate)
+    except ValueError:
+        return f"{frames}f"
+
+
+def _table(report: dict) -> str:
+    head = report["timeline"]
+    lines = [f"{head['name'] or '(unnamed)'}  [{head['adapter']}]  {head['path']}",
+             f"rate {head['rate']:g} fps, start {head['start']}, duration {head['duration']} "
+             f"({head['duration_frames']} frames)",
+             "tracks: " + ", ".join(f"{t['index']}:{t['name'] or '-'} ({t['kind']}, {t['clips']} "
+                                    f"clips{'' if t['enabled'] else ', disabled'})"
+                                    for t in report["tracks"])]
+    header = ("#", "TRK", "IDX", "CLIP", "REC IN", "REC OUT", "SRC IN", "SRC OUT", "MEDIA", "OK",
+              "CODEC", "SIZE", "FPS", "PIXFMT", "PRIM/TRC/MATRIX/RANGE")
+    rows = [header]
+    for clip in report["clips"]:
+        media = clip["media"]
+        size = f"{media['width']}x{media['height']}" if media["width"] else "-"
+        tags = "/".join(media[k] or "?" for k in ("color_primaries", "color_transfer",
+                                                   "color_matrix", "color_range"))
+        state = "yes" if media["exists"] and not media["error"] else (
+            "no" if not media["exists"] else "bad")
+        rows.append((str(clip["index"]), f"{clip['track']}{clip['track_kind'][:1].upper()}",
+                     str(clip["index_in_track"]), _short(clip["name"], 28),
+                     clip["record"]["in"], clip["record"]["out"], clip["source"]["in"],
+                     clip["source"]["out"],
+                     _short(media["path"] or f"({media['kind']})", 40, left=True), state,
+                     media["codec"] or "-", size,
+                     f"{media['frame_rate']:g}" if media["frame_rate"] else "-",
+                     media["pixel_format"] or "-", tags if media["codec"] else "-"))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    lines += ["", *("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
+                    for row in rows)]
+    errors = [(clip["index"], clip["media"]["error"]) for clip in report["clips"]
+              if clip["media"]["error"] and clip["media"]["exists"]]
+    lines += [f"clip {index}: {error}" for index, error in errors]
+    return "\n".join(lines)
+
+
+def _short(text: str, width: int, left: bool = False) -> str:
+    if len(text) <= width:
+        return text
+    return "…" + text[-(width - 1):] if left else text[:width - 1] + "…"
