@@ -15,12 +15,24 @@ $(BIN)/.installed: setup.cfg pyproject.toml
 
 venv: $(BIN)/.installed
 
-# Programs the tests run for real: MLT's melt renders the Kdenlive projects cinegrade writes.
+# Programs the tests run for real (Debian packages): MLT's melt renders the Kdenlive projects
+# cinegrade writes; Kdenlive itself opens them under Xvfb; Chromium renders the HTML report.
+# program:package pairs; only the missing ones are installed.
+SYSTEM_PROGRAMS := melt:melt frei0r:frei0r-plugins kdenlive:kdenlive xvfb-run:xvfb xauth:xauth \
+	xdotool:xdotool dbus-daemon:dbus import-im6.q16:imagemagick chromium:chromium
+
 system-deps:
-	@command -v melt >/dev/null 2>&1 || { \
+	@missing=""; for pair in $(SYSTEM_PROGRAMS); do \
+	  program=$${pair%%:*}; package=$${pair#*:}; \
+	  if [ "$$program" = frei0r ]; then [ -d /usr/lib/frei0r-1 ] || missing="$$missing $$package"; \
+	  elif ! command -v $$program >/dev/null 2>&1; then missing="$$missing $$package"; fi; \
+	done; \
+	if [ -n "$$missing" ]; then \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  echo "installing Debian packages:$$missing"; \
 	  $$SUDO apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends melt frei0r-plugins; }
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 demo: venv
 	$(BIN)/cinegrade demo $(DEMO_DIR)

@@ -27,7 +27,7 @@ import defusedxml
 import defusedxml.ElementTree
 import opentimelineio as otio
 
-from cinegrade.grading.atomic_write import write_bytes_atomically
+from cinegrade.grading.atomic_write import atomic_path
 from cinegrade.grading.errors import InputError
 from cinegrade.grading.shots import timeline_rate
 
@@ -300,13 +300,7 @@ def encode_timeline(timeline: otio.schema.Timeline, adapter: str,
     """The file ``adapter`` would write for ``timeline``, in memory (a copy is written: some
     adapters modify what they are given)."""
     found = otio.adapters.from_name(adapter)
-    copy = timeline.deepcopy()
-    for clip in copy.find_clips():
-        if clip.source_range is None:  # the same cut, spelled out for writers that need it
-            try:
-                clip.source_range = clip.trimmed_range()
-            except otio.exceptions.CannotComputeAvailableRangeError:
-                pass
+    copy = writable_copy(timeline)
     if found.has_feature("write_to_string"):
         text = found.write_to_string(copy, **adapter_args)
         return text.encode("utf-8") if isinstance(text, str) else bytes(text)
@@ -315,6 +309,19 @@ def encode_timeline(timeline: otio.schema.Timeline, adapter: str,
         target = Path(folder) / f"timeline{suffix}"
         found.write_to_file(copy, os.fspath(target), **adapter_args)
         return target.read_bytes()
+
+
+def writable_copy(timeline: otio.schema.Timeline) -> otio.schema.Timeline:
+    """A copy of ``timeline`` for a writer (some adapters modify what they are given), with each
+    clip's cut spelled out as ``source_range`` for writers that need one."""
+    copy = timeline.deepcopy()
+    for clip in copy.find_clips():
+        if clip.source_range is None:
+            try:
+                clip.source_range = clip.trimmed_range()
+            except otio.exceptions.CannotComputeAvailableRangeError:
+                pass
+    return copy
 
 
 def decode_timeline(data: bytes, adapter: str, **adapter_args: Any) -> Any:
@@ -349,16 +356,17 @@ def write_timeline(timeline: otio.schema.Timeline, path: str | os.PathLike,
                          f"{path.name}{BACKUP_SUFFIX})", path)
     if not path.parent.is_dir():
         raise InputError("the folder to write into does not exist", path)
+    backup = path.with_name(path.name + BACKUP_SUFFIX) if path.exists() else None
     try:
-        data = encode_timeline(timeline, found.name, **arguments)
+        # written to a temporary file in the target folder, so that adapters which write paths
+        # relative to the file (Kdenlive's root) see the folder the file will live in
+        with atomic_path(path) as temporary:
+            found.write_to_file(writable_copy(timeline), os.fspath(temporary), **arguments)
+            if backup is not None:
+                shutil.copy2(path, backup)
     except ADAPTER_FAILURES as error:
         raise InputError(f"adapter {found.name} cannot write this timeline: "
                          f"{str(error).strip() or type(error).__name__}", path) from None
-    backup = None
-    if path.exists():
-        backup = path.with_name(path.name + BACKUP_SUFFIX)
-        shutil.copy2(path, backup)
-    write_bytes_atomically(path, data)
     return backup
 
 

@@ -1,0 +1,44 @@
+"""OTIO adapter for Kdenlive projects (``.kdenlive``): OTIO's entry points, nothing more.
+
+Reading takes one sequence (``sequence=`` a name or uuid; default: the one the project plays).
+Writing edits the Kdenlive document a timeline was read from (kept in its metadata), or writes a
+new document-1.1 project for a timeline from elsewhere. Bad input raises
+:class:`~cinegrade.otio_plugins.kdenlive_document.KdenliveInputError` (an ``InputError``).
+"""
+
+from __future__ import annotations
+
+import os
+
+import opentimelineio as otio
+
+from cinegrade.grading.atomic_write import write_text_atomically
+from cinegrade.otio_plugins import kdenlive_document, kdenlive_reader, kdenlive_writer
+
+
+def read_from_string(input_str: str, sequence: str | None = None) -> otio.schema.Timeline:
+    """A timeline from the text of a Kdenlive project."""
+    return kdenlive_reader.read_timeline(kdenlive_document.load(input_str, is_path=False), sequence)
+
+
+def read_from_file(filepath: str | os.PathLike, sequence: str | None = None) -> otio.schema.Timeline:
+    """A timeline from a ``.kdenlive`` file (relative media resolved against its ``root``)."""
+    return kdenlive_reader.read_timeline(kdenlive_document.load(filepath, is_path=True), sequence)
+
+
+def write_to_string(input_otio: otio.schema.Timeline, version: str = kdenlive_document.CURRENT_VERSION,
+                    target_path: str | os.PathLike | None = None) -> str:
+    """The Kdenlive project text of a timeline (edited original, or a new project).
+
+    ``target_path``: where the text will be saved, if known; a project saved away from the
+    folder its relative media paths resolve against then gets that folder as ``root``.
+    """
+    target = os.fspath(target_path) if target_path is not None else None
+    return kdenlive_writer.write_document(input_otio, target_path=target, version=version)
+
+
+def write_to_file(input_otio: otio.schema.Timeline, filepath: str | os.PathLike,
+                  version: str = kdenlive_document.CURRENT_VERSION) -> None:
+    """Write the project atomically (temp file beside the target, then rename)."""
+    text = kdenlive_writer.write_document(input_otio, target_path=os.fspath(filepath), version=version)
+    write_text_atomically(filepath, text)

@@ -1,0 +1,236 @@
+"""OTIO → Kdenlive: write-back losing nothing, grades as Apply LUT, cinegrade guides, new projects."""
+
+from __future__ import annotations
+
+import copy
+import json
+import xml.etree.ElementTree as ET
+
+import opentimelineio as otio
+import pytest
+
+from cinegrade.grading.errors import InputError
+from cinegrade.otio_plugins import kdenlive_adapter
+
+from test_kdenlive_reader import SAMPLE_NAMES
+
+
+def canonical(text: str) -> str:
+    return ET.canonicalize(text, strip_text=True)
+
+
+def _props(element: ET.Element) -> dict[str, str]:
+    return {p.get("name"): p.text or "" for p in element.findall("property")}
+
+
+def _via_otio_file(timeline: otio.schema.Timeline, tmp_path) -> otio.schema.Timeline:
+    """Save as .otio and load again, as a user between two cinegrade steps would."""
+    path = tmp_path / "between.otio"
+    otio.adapters.write_to_file(timeline, str(path))
+    return otio.adapters.read_from_file(str(path))
+
+
+def test_unchanged_write_back_of_every_sample(samples, tmp_path) -> None:
+    """All 16 projects: read, save as .otio, load, write: canonically the same document."""
+    equal = []
+    for name in SAMPLE_NAMES:
+        path = samples / "kdenlive" / f"{name}.kdenlive"
+        timeline = _via_otio_file(kdenlive_adapter.read_from_file(path), tmp_path)
+        if canonical(kdenlive_adapter.write_to_string(timeline)) == canonical(path.read_text(encoding="utf-8")):
+            equal.append(name)
+    assert equal == SAMPLE_NAMES
+
+
+def test_written_elsewhere_keeps_media_resolving(samples, tmp_path) -> None:
+    """root="" resolves against the project folder; a copy written elsewhere names that folder."""
+    path = samples / "kdenlive" / "ts_avfilter-curves.kdenlive"
+    timeline = kdenlive_adapter.read_from_file(path)
+    out = tmp_path / "copy.kdenlive"
+    kdenlive_adapter.write_to_file(timeline, out)
+    written = ET.parse(out).getroot()
+    assert written.get("root") == str(samples / "kdenlive")
+    original = ET.fromstring(path.read_text())
+    written.set("root", "")
+    assert canonical(ET.tostring(written, encoding="unicode")) == canonical(ET.tostring(original, encoding="unicode"))
+    again = kdenlive_adapter.read_from_file(out)
+    assert [c.media_reference.target_url for c in again.find_clips()] == \
+        [c.media_reference.target_url for c in timeline.find_clips()]
+
+
+def test_never_overwrites_its_input(samples, tmp_path) -> None:
+    source = tmp_path / "p.kdenlive"
+    source.write_text((samples / "kdenlive" / "ts_transform.kdenlive").read_text())
+    timeline = kdenlive_adapter.read_from_file(source)
+    with pytest.raises(InputError, match="refusing to overwrite"):
+        kdenlive_adapter.write_to_file(timeline, source)
+
+
+def _grade(cube) -> otio.schema.Effect:
+    return otio.schema.Effect(name="grade", effect_name="cinegrade.grade", metadata={"cinegrade": {"cube": str(cube)}})
+
+
+def _entry_filters(text: str, playlist: str, index: int) -> list[ET.Element]:
+    root = ET.fromstring(text)
+    element = next(e for e in root if e.get("id") == playlist)
+    return element.findall("entry")[index].findall("filter")
+
+
+def test_grade_becomes_apply_lut_and_replaces_on_rerun(samples, tmp_path) -> None:
+    path = samples / "kdenlive" / "ts_avfilter-colorbalance.kdenlive"
+    original = path.read_text()
+    timeline = kdenlive_adapter.read_from_file(path)
+    clip = timeline.find_clips()[0]
+    locator = clip.metadata["kdenlive"]
+    before = _entry_filters(original, locator["playlist"], locator["entry"])
+    clip.effects.append(_grade(tmp_path / "a.cube"))
+    first = kdenlive_adapter.write_to_string(_via_otio_file(timeline, tmp_path))
+
+    filters = _entry_filters(first, locator["playlist"], locator["entry"])
+    luts = [f for f in filters if _props(f).get("mlt_service") == "avfilter.lut3d"]
+    assert len(luts) == 1 and len(filters) == len(before) + 1
+    lut = _props(luts[0])
+    assert lut["kdenlive_id"] == "avfilter.lut3d"  # Kdenlive's id of its "Apply LUT" effect
+    assert lut["av.file"] == str(tmp_path / "a.cube")
+    assert lut["av.interp"] == "tetrahedral"
+    ids = [e.get("id") for e in ET.fromstring(first).iter() if e.get("id")]
+    assert len(ids) == len(set(ids))
+    # The user's own effects keep their properties and order; the grade follows the built-ins.
+    kept = [f for f in filters if f is not luts[0]]
+    assert [canonical(ET.tostring(f, encoding="unicode")) for f in kept] == \
+        [canonical(ET.tostring(f, encoding="unicode")) for f in before]
+    builtins = [i for i, f in enumerate(filters) if _props(f).get("kdenlive:builtin") == "1"]
+    assert filters.index(luts[0]) == max(builtins) + 1
+
+    # Re-run: read the graded project, replace the grade, write: one LUT, the new one.
+    graded_path = tmp_path / "graded.kdenlive"
+    graded_path.write_text(first)
+    rerun = kdenlive_adapter.read_from_file(graded_path)
+    clip = rerun.find_clips()[0]
+    assert [e.metadata["cinegrade"]["cube"] for e in clip.effects if e.effect_name == "cinegrade.grade"] == \
+        [str(tmp_path / "a.cube")]
+    assert canonical(kdenlive_adapter.write_to_string(rerun)) == canonical(first)  # idempotent
+    clip.effects[:] = [e for e in clip.effects if e.effect_name != "cinegrade.grade"] + [_grade(tmp_path / "b.cube")]
+    second = kdenlive_adapter.write_to_string(rerun)
+    luts = [f for f in _entry_filters(second, locator["playlist"], locator["entry"])
+            if _props(f).get("mlt_service") == "avfilter.lut3d"]
+    assert [_props(f)["av.file"] for f in luts] == [str(tmp_path / "b.cube")]
+
+    # Without a grade the document is the user's own again.
+    clip.effects[:] = [e for e in clip.effects if e.effect_name != "cinegrade.grade"]
+    assert canonical(kdenlive_adapter.write_to_string(rerun)) == canonical(original)
+
+
+def _cinegrade_marker(name: str, frame: int, rate: float) -> otio.schema.Marker:
+    return otio.schema.Marker(
+        name=name, marked_range=otio.opentime.TimeRange(otio.opentime.RationalTime(frame, rate)),
+        metadata={"cinegrade": {"rule": "white_balance", "severity": "warning"}})
+
+
+def test_cinegrade_markers_become_guides_in_their_own_category(samples, tmp_path) -> None:
+    path = samples / "kdenlive" / "kdenlive_example_v240770.kdenlive"
+    original = ET.fromstring(path.read_text())
+    timeline = kdenlive_adapter.read_from_file(path)
+    rate = timeline.global_start_time.rate
+    user_guides = sorted((m.marked_range.start_time.value, m.name) for m in timeline.tracks.markers)
+    assert user_guides
+    clip = next(c for c in timeline.find_clips() if c.range_in_parent().start_time.value > 0)
+    at_clip = clip.range_in_parent().start_time.value + 3
+    clip.markers.append(_cinegrade_marker("WB drift", clip.source_range.start_time.value + 3, rate))
+    timeline.tracks.markers.append(_cinegrade_marker("exposure jump", 17, rate))
+    text = kdenlive_adapter.write_to_string(_via_otio_file(timeline, tmp_path))
+
+    root = ET.fromstring(text)
+    main_bin = next(e for e in root if e.get("id") == "main_bin")
+    categories = json.loads(_props(main_bin)["kdenlive:docproperties.guidesCategories"])
+    ours = [c for c in categories if c["comment"] == "cinegrade"]
+    assert len(ours) == 1
+    assert {c["index"] for c in categories} == {c["index"] for c in json.loads(
+        _props(next(e for e in original if e.get("id") == "main_bin"))["kdenlive:docproperties.guidesCategories"])} | {
+        ours[0]["index"]}
+    sequence_id = timeline.metadata["kdenlive"]["sequence_element"]
+    sequence = next(e for e in root if e.get("id") == sequence_id)
+    guides = json.loads(_props(sequence)["kdenlive:sequenceproperties.guides"])
+    assert sorted((g["pos"], g["comment"]) for g in guides if g["type"] == ours[0]["index"]) == \
+        [(17, "exposure jump"), (at_clip, "WB drift")]
+    assert sorted((g["pos"], g["comment"]) for g in guides if g["type"] != ours[0]["index"]) == user_guides
+
+    # A re-run replaces cinegrade's guides and leaves the user's alone.
+    rerun = kdenlive_adapter.read_from_string(text)
+    for item in [rerun.tracks, *rerun.tracks, *rerun.find_clips()]:
+        item.markers[:] = [m for m in item.markers if "cinegrade" not in m.metadata]
+    rerun.tracks.markers.append(_cinegrade_marker("flicker", 40, rate))
+    again = ET.fromstring(kdenlive_adapter.write_to_string(rerun))
+    guides = json.loads(_props(next(e for e in again if e.get("id") == sequence_id))["kdenlive:sequenceproperties.guides"])
+    assert sorted((g["pos"], g["comment"]) for g in guides if g["type"] == ours[0]["index"]) == [(40, "flicker")]
+    assert sorted((g["pos"], g["comment"]) for g in guides if g["type"] != ours[0]["index"]) == user_guides
+
+
+def test_guides_in_a_1_04_document(samples) -> None:
+    """Before 1.1 categories are fixed: cinegrade's guides are found again by their comment prefix."""
+    path = samples / "kdenlive" / "kdenlive_example_v221170.kdenlive"
+    timeline = kdenlive_adapter.read_from_file(path)
+    users = len(timeline.tracks.markers)
+    timeline.tracks.markers.append(_cinegrade_marker("contrast", 5, timeline.global_start_time.rate))
+    text = kdenlive_adapter.write_to_string(timeline)
+    rerun = kdenlive_adapter.read_from_string(text)
+    rerun.metadata["kdenlive"]["path"] = str(path)
+    ours = [m for m in rerun.tracks.markers if "cinegrade" in m.metadata]
+    assert [(m.name, m.marked_range.start_time.value) for m in ours] == [("contrast", 5)]
+    assert len(rerun.tracks.markers) == users + 1
+    assert canonical(kdenlive_adapter.write_to_string(rerun)) == canonical(text)  # unchanged: stays
+    rerun.tracks.markers[:] = [m for m in rerun.tracks.markers if "cinegrade" not in m.metadata]
+    assert canonical(kdenlive_adapter.write_to_string(rerun)) == canonical(path.read_text())
+
+
+def test_timeline_from_an_edl_becomes_a_new_project(samples, tmp_path) -> None:
+    edl = otio.adapters.read_from_file(str(samples / "edl" / "premiere_example.edl"))
+    out = tmp_path / "from_edl.kdenlive"
+    kdenlive_adapter.write_to_file(edl, out)
+    project = kdenlive_adapter.read_from_file(out)
+    assert project.metadata["kdenlive"]["version"] == "1.1"
+    clips, ours = edl.find_clips(), project.find_clips()
+    assert [c.name for c in ours] == [c.name for c in clips]
+    assert [c.source_range for c in ours] == [c.source_range for c in clips]
+    assert [c.range_in_parent() for c in ours] == [c.range_in_parent() for c in clips]
+    root = ET.parse(out).getroot()
+    assert root.get("root") == str(tmp_path)
+    profile = root.find("profile")
+    assert (profile.get("frame_rate_num"), profile.get("frame_rate_den")) == ("24", "1")
+
+
+def test_new_project_in_format_1_04(samples, tmp_path) -> None:
+    """Optionally for Kdenlive ≤ 22.12: one timeline, guides in the document properties."""
+    source = otio.adapters.read_from_file(str(samples / "otio" / "multitrack.otio"))
+    source.tracks.markers.append(_cinegrade_marker("exposure", 12, source.tracks[0].duration().rate))
+    out = tmp_path / "old.kdenlive"
+    kdenlive_adapter.write_to_file(source, out, version="1.04")
+    project = kdenlive_adapter.read_from_file(out)
+    assert project.metadata["kdenlive"]["version"] == "1.04"
+    assert [len(t.find_clips()) for t in project.tracks] == [len(t.find_clips()) for t in source.tracks]
+    assert [(m.name, m.marked_range.start_time.value, "cinegrade" in m.metadata)
+            for m in project.tracks.markers] == [("exposure", 12, True)]
+    text = out.read_text()
+    assert '"comment": "cinegrade: exposure"' in text
+    root = ET.parse(out).getroot()
+    # Before 1.1 the last tractor is the timeline: the black track plus one tractor per track.
+    assert len(root.findall("tractor")[-1].findall("track")) == len(source.tracks) + 1
+    assert "kdenlive:projectTractor" not in ET.tostring(root, encoding="unicode")
+    with pytest.raises(InputError, match="document format"):
+        kdenlive_adapter.write_to_string(source, version="0.98")
+
+
+def test_failed_write_writes_nothing(samples, tmp_path) -> None:
+    timeline = kdenlive_adapter.read_from_file(samples / "kdenlive" / "ts_transform.kdenlive")
+    timeline.find_clips()[0].effects.append(otio.schema.Effect(effect_name="cinegrade.grade"))
+    target = tmp_path / "never.kdenlive"
+    with pytest.raises(InputError):
+        kdenlive_adapter.write_to_file(timeline, target)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_effect_without_cube_is_input_error(samples) -> None:
+    timeline = kdenlive_adapter.read_from_file(samples / "kdenlive" / "ts_transform.kdenlive")
+    broken = copy.deepcopy(timeline)
+    broken.find_clips()[0].effects.append(otio.schema.Effect(effect_name="cinegrade.grade"))
+    with pytest.raises(InputError, match="cube"):
+        kdenlive_adapter.write_to_string(broken)
