@@ -1,0 +1,170 @@
+"""``cinegrade analyze TIMELINE``: measure every shot on the timeline's video tracks.
+
+A readable table by default; ``--json FILE`` (``-`` for stdout) writes this schema (``version`` 1;
+fields are only ever added, a change of meaning gets a new version)::
+
+    {
+      "version": 1,
+      "timeline": str (the path given),
+      "settings": {"samples": int, "width": int, "fast": bool, "dense": int,
+                   "dense_width": int},
+      "shots": [{
+        "index": int, "track": int, "index_in_track": int, "clip": str, "scene": str|null,
+        "media": {"kind": "movie"|"image_sequence"|"still"|"missing"|"generator",
+                  "path": str|null},
+        "source": {"start": int, "duration": int, "rate": float},   (frames, media time)
+        "record": {"start": int, "duration": int, "rate": float},   (frames from the
+                                                                    timeline's first frame)
+        "sampled_frames": [int],   (media frame numbers, 0 = the stream's first frame)
+        "cached": bool,
+        "stats": {                 (cinegrade.grading.shot_stats: units and references there)
+          "analysed": bool, "reason": str|null, "version": int, "frame_count": int,
+          "exposure_stops": float, "luminance_display": {"p1","p5","p50","p95","p99": float},
+          "luminance_linear": {...same keys}, "clip_high": float, "clip_low": float,
+          "cct_kelvin": float, "duv": float, "mired": float, "illuminant_xy": [x, y],
+          "neutral_share": float, "saturation": float, "lab_chroma": float,
+          "contrast": float, "lab_mean": [L, a, b], "lab_covariance": [[3 floats] x3],
+          "hue_histogram": [24 floats], "frame_exposure_stops": [float],
+          "frame_mired": [float], "flicker": float|null
+        }                          (all statistics null when "analysed" is false)
+      }]
+    }
+
+Shots whose media is missing or unreadable are listed with ``analysed`` false and the reason; the
+exit code is 0 all the same (the run goes on), 2 only for an unreadable timeline or bad options.
+Statistics are cached on disk (``--cache-dir``, default ``$CINEGRADE_CACHE_DIR`` or
+``~/.cache/cinegrade/stats``) by media path, size and mtime, source range and settings.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import click
+
+JSON_VERSION = 1
+
+
+@click.command("analyze")
+@click.argument("timeline", type=click.Path(dir_okay=True, path_type=str))
+@click.option("--json", "json_path", metavar="FILE",
+              help="Write the JSON schema to FILE (- for stdout).")
+@click.option("--samples", default=5, show_default=True, type=click.IntRange(1, 1000),
+              help="Frames sampled per shot.")
+@click.option("--jobs", type=click.IntRange(1, 1024), help="Worker processes [default: all cores].")
+@click.option("--fast", is_flag=True, help="Sample the nearest keyframes instead of exact frames.")
+@click.option("--width", default=480, show_default=True, type=click.IntRange(16, 8192),
+              help="Analysis width in pixels.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the statistics cache.")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=str),
+              help="Statistics cache folder.")
+@click.option("--adapter", metavar="NAME", help="OTIO adapter to read with (default: by suffix).")
+@click.option("--rate", metavar="FPS", help="Frame rate for formats without one (EDL).")
+def analyze(timeline: str, json_path: str | None, samples: int, jobs: int | None, fast: bool,
+            width: int, quiet: bool, no_cache: bool, cache_dir: str | None,
+            adapter: str | None, rate: str | None) -> None:
+    """Measure every shot of TIMELINE: exposure, white balance, saturation, contrast, flicker."""
+    import concurrent.futures
+
+    from cinegrade.grading.analysis import analyse_shots
+    from cinegrade.grading.sampler import SampleSettings
+    from cinegrade.grading.shots import shots_from_timeline
+    from cinegrade.grading.stats_cache import StatsCache
+    from cinegrade.otio_plugins.timeline_file import read_timeline
+
+    loaded = read_timeline(timeline, adapter, rate=rate)
+    shots = shots_from_timeline(loaded, timeline)
+    settings = SampleSettings(samples=samples, width=width, fast=fast)
+    cache = None if no_cache else StatsCache(cache_dir)
+    jobs = jobs or _cores()
+    show = not quiet and sys.stderr.isatty() and len(shots) > 0
+    with click.progressbar(length=len(shots), label="analysing", file=sys.stderr,
+                           show_pos=True) if show else _NoBar() as bar:
+        if jobs == 1 or len(shots) <= 1:
+            results = analyse_shots(shots, settings, None, cache, bar.update)
+        else:
+            with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as executor:
+                results = analyse_shots(shots, settings, executor, cache, bar.update, jobs)
+    report = {
+        "version": JSON_VERSION,
+        "timeline": timeline,
+        "settings": {"samples": settings.samples, "width": settings.width,
+                     "fast": settings.fast, "dense": settings.dense,
+                     "dense_width": settings.dense_width},
+        "shots": [_shot_json(result) for result in results],
+    }
+    if json_path is None:
+        click.echo(_table(report))
+    elif json_path == "-":
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        from cinegrade.grading.atomic_write import write_text_atomically
+
+        write_text_atomically(json_path, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+
+
+def _cores() -> int:
+    """Cores this process may run on (the affinity mask a container or taskset gives)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+class _NoBar:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def update(self, n: int) -> None:
+        return None
+
+
+def _shot_json(result) -> dict:
+    shot = result.shot
+
+    def frames(r) -> dict:
+        return {"start": r.start, "duration": r.duration, "rate": r.rate}
+
+    return {
+        "index": shot.index, "track": shot.track_index, "index_in_track": shot.index_in_track,
+        "clip": shot.clip_name, "scene": shot.scene,
+        "media": {"kind": shot.media_kind, "path": shot.media_path},
+        "source": frames(shot.source), "record": frames(shot.record),
+        "sampled_frames": list(result.frames), "cached": result.cached,
+        "stats": result.stats.to_json(),
+    }
+
+
+def _table(report: dict) -> str:
+    def number(value, fmt: str) -> str:
+        return "-" if value is None else format(value, fmt)
+
+    header = ("#", "clip", "expo", "CCT K", "duv", "mired", "sat", "contr", "flick", "clip±",
+              "status")
+    rows = [header]
+    for shot in report["shots"]:
+        s = shot["stats"]
+        clipped = "-" if s["clip_high"] is None else \
+            f"{100 * s['clip_high']:.0f}/{100 * s['clip_low']:.0f}%"
+        rows.append((
+            str(shot["index"]), shot["clip"] or "", number(s["exposure_stops"], "+.2f"),
+            number(s["cct_kelvin"], ".0f"), number(s["duv"], "+.4f"), number(s["mired"], ".1f"),
+            number(s["saturation"], ".3f"), number(s["contrast"], ".2f"),
+            number(s["flicker"], ".3f"), clipped,
+            ("cached" if shot["cached"] else "ok") if s["analysed"] else s["reason"],
+        ))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
+    lines = ["  ".join(cell.ljust(w) if i == 1 else cell.rjust(w)
+                       for i, (cell, w) in enumerate(zip(row, widths))) + "  " + row[-1]
+             for row in rows]
+    done = sum(1 for shot in report["shots"] if shot["stats"]["analysed"])
+    lines.append(f"{done} of {len(report['shots'])} shots analysed "
+                 "(expo: stops vs 18% grey; sat: mean chroma about Rec.709 luma; "
+                 "contr: log2 luminance std; flick: stops RMS)")
+    return "\n".join(lines)
