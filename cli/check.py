@@ -1,0 +1,185 @@
+"""``cinegrade check TIMELINE``: continuity warnings — a table, JSON, timeline markers, a report.
+
+Terminal table of warnings, worst first (errors, then how far past the threshold). Options:
+
+- ``-o FILE``: the timeline with each warning as a marker on its clip (colour by severity, the
+  measurement in ``metadata["cinegrade"]``); cinegrade's earlier markers are replaced, the
+  editor's kept. Through the Kdenlive adapter they become guides in the "cinegrade" category.
+- ``--json FILE`` (``-`` for stdout), schema ``version`` 1 (fields are only ever added)::
+
+      {"version": 1, "timeline": str, "scene_by": "markers"|"auto"|"none",
+       "settings": {name: number},            (cinegrade.grading.continuity.ContinuitySettings)
+       "warnings": [{"rule": str, "severity": "info"|"warning"|"error", "clip": str,
+                     "other_clip": str|null,  (the shot before the cut, for cut rules)
+                     "record_frame": int,     (frames from the timeline's first frame)
+                     "value": float|null, "threshold": float|null, "unit": str,
+                     "message": str, "method": "aligned"|"global"|null, "scene": str|null,
+                     "clip_index": int, "other_index": int|null}],
+       "cuts": [{"before": str, "after": str, "record_frame": int, "scene": str|null,
+                 "measure": {"method", "exposure_stops", "mired", "saturation_ratio",
+                             "contrast_ratio", "black_level", "delta_e", "overlap",
+                             "inliers", "pixels"}}]}
+
+- ``--report FILE.html``: one self-contained page (thumbnails inline, plots as SVG).
+- ``--fail-on warning|error``: exit 1 when a warning of that severity or worse is found
+  (``info``: cuts judged on whole frames, as uncertain, never count).
+- ``--config FILE`` (TOML or JSON) and ``--set NAME=VALUE``: any threshold.
+- Exit codes: 0 fine (or no ``--fail-on``), 1 ``--fail-on`` matched, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import click
+
+JSON_VERSION = 1
+
+
+@click.command("check")
+@click.argument("timeline", type=click.Path(dir_okay=True, path_type=str))
+@click.option("-o", "--output", metavar="FILE", help="Write the timeline with a marker per warning.")
+@click.option("--force", is_flag=True, help="Replace OUTPUT if it exists (the old one is kept as .bak).")
+@click.option("--json", "json_path", metavar="FILE", help="Write the warnings as JSON (- for stdout).")
+@click.option("--report", "report_path", metavar="FILE.html", help="Write a self-contained HTML report.")
+@click.option("--fail-on", type=click.Choice(["warning", "error"]),
+              help="Exit 1 when a warning of this severity or worse is found.")
+@click.option("--config", "config_path", metavar="FILE", help="Thresholds from a TOML or JSON file.")
+@click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE",
+              help="Set one threshold, e.g. --set exposure_stops=0.3 (repeatable).")
+@click.option("--scene-by", type=click.Choice(["markers", "auto", "none"]), default="markers",
+              show_default=True, help="Scenes from 'scene…' markers/guides, by content, or none.")
+@click.option("--jobs", type=click.IntRange(1, 1024), help="Worker processes [default: all cores].")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the statistics cache.")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=str),
+              help="Statistics cache folder.")
+@click.option("--adapter", metavar="NAME", help="OTIO adapter to read with (default: by suffix).")
+@click.option("--rate", metavar="FPS", help="Frame rate for formats without one (EDL).")
+@click.option("-a", "--adapter-arg", "adapter_args", multiple=True, metavar="KEY=VALUE",
+              help="Extra argument for the adapter, e.g. ignore_timecode_mismatch=true.")
+@click.option("--quiet", "-q", is_flag=True, help="No table and no progress on the terminal.")
+def check(timeline: str, output: str | None, force: bool, json_path: str | None,
+          report_path: str | None, fail_on: str | None, config_path: str | None,
+          overrides: tuple[str, ...], scene_by: str, jobs: int | None, no_cache: bool,
+          cache_dir: str | None, adapter: str | None, rate: str | None,
+          adapter_args: tuple[str, ...], quiet: bool) -> None:
+    """Check TIMELINE for continuity breaks between and within shots."""
+    import concurrent.futures
+
+    import contextlib
+
+    from cinegrade.grading.atomic_write import write_text_atomically
+    from cinegrade.grading.continuity import ContinuitySettings, failing, load_settings
+    from cinegrade.grading.continuity_run import run_continuity
+    from cinegrade.grading.errors import InputError
+    from cinegrade.grading.shots import shots_from_timeline
+    from cinegrade.grading.stats_cache import StatsCache
+    from cinegrade.otio_plugins.timeline_file import (check_readable, parse_adapter_argument,
+                                                     read_timeline)
+
+    settings = ContinuitySettings()
+    if config_path:
+        settings = load_settings(config_path, settings)
+    values = {}
+    for text in overrides:
+        name, separator, value = text.partition("=")
+        if not separator:
+            raise InputError(f"--set {text!r} is not NAME=VALUE")
+        values[name] = value
+    settings = settings.replace(values)
+
+    check_readable(timeline)
+    arguments = dict(parse_adapter_argument(text) for text in adapter_args)
+    loaded = read_timeline(timeline, adapter, rate=rate, **arguments)
+    shots = tuple(s for s in shots_from_timeline(loaded, timeline) if s.enabled)
+    probes = _probe(shots)
+    cache = None if no_cache else StatsCache(cache_dir)
+    jobs = jobs or os.cpu_count() or 1
+    show = not quiet and sys.stderr.isatty() and len(shots) > 0
+    with click.progressbar(length=len(shots), label="checking", file=sys.stderr,
+                           show_pos=True) if show else contextlib.nullcontext() as bar:
+        progress = bar.update if show else None
+        if jobs == 1 or len(shots) <= 1:
+            result = run_continuity(shots, settings, scene_by, probes, cache=cache,
+                                    progress=progress)
+        else:
+            with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as executor:
+                result = run_continuity(shots, settings, scene_by, probes, executor=executor,
+                                        cache=cache, progress=progress)
+
+    if output:
+        from cinegrade.grading.continuity_markers import add_markers
+        from cinegrade.otio_plugins.timeline_file import write_timeline
+
+        add_markers(loaded, result.shots, result.warnings)
+        write_timeline(loaded, output, overwrite=force)
+    if json_path:
+        document = json.dumps(report_json(result, timeline, scene_by, settings), indent=2,
+                              ensure_ascii=False)
+        if json_path == "-":
+            click.echo(document)
+        else:
+            write_text_atomically(json_path, document + "\n")
+    if report_path:
+        from cinegrade.grading.report_html import write_report
+
+        write_report(report_path, result, title=os.path.basename(timeline))
+    if not quiet and json_path != "-":
+        click.echo(warning_table(result.warnings, len(result.shots), len(result.cuts)))
+    if fail_on and failing(result.warnings, fail_on):
+        sys.exit(1)
+
+
+def _probe(shots) -> dict[int, object]:
+    from cinegrade.grading.media_probe import probe_media
+
+    found: dict[tuple, object] = {}
+    probes = {}
+    for shot in shots:
+        if shot.media_path is None:
+            continue
+        key = (shot.media_path, shot.sequence_start)
+        if key not in found:
+            found[key] = probe_media(shot.media_path, shot.sequence_start)
+        probes[shot.index] = found[key]
+    return probes
+
+
+def report_json(result, timeline: str, scene_by: str, settings) -> dict:
+    """The ``--json`` document (schema in the module docstring)."""
+    import dataclasses
+
+    return {
+        "version": JSON_VERSION, "timeline": timeline, "scene_by": scene_by,
+        "settings": dataclasses.asdict(settings),
+        "warnings": [w.to_json() for w in result.warnings],
+        "cuts": [{"before": c.before.clip_name, "after": c.after.clip_name,
+                  "record_frame": c.after.record.start, "scene": c.scene,
+                  "measure": c.measure.to_json()} for c in result.cuts],
+    }
+
+
+def warning_table(warnings, shots: int, cuts: int) -> str:
+    """The terminal table, worst first."""
+    if not warnings:
+        return f"no continuity warnings ({shots} shots, {cuts} cuts checked)"
+    rows = [("SEVERITY", "RULE", "FRAME", "CLIP", "VALUE", "THRESHOLD", "MESSAGE")]
+    for w in warnings:
+        value = "-" if w.value is None else f"{w.value:+.3g} {w.unit}".strip()
+        threshold = "-" if w.threshold is None else f"{w.threshold:g}"
+        rows.append((w.severity, w.rule, str(w.record_frame), _short(w.clip, 30), value,
+                     threshold, w.message))
+    widths = [max(len(row[i]) for row in rows) for i in range(6)]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row[:6], widths)) + "  " + row[6]
+             for row in rows]
+    errors = sum(1 for w in warnings if w.severity == "error")
+    infos = sum(1 for w in warnings if w.severity == "info")
+    lines.append(f"{len(warnings) - infos} warnings ({errors} errors) and {infos} uncertain "
+                 f"findings (info) in {shots} shots, {cuts} cuts")
+    return "\n".join(lines)
+
+
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
