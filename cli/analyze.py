@@ -44,6 +44,8 @@ import sys
 
 import click
 
+from cinegrade.cli.timeline_input import analysis_options, load_timeline, timeline_input
+
 JSON_VERSION = 1
 
 
@@ -53,19 +55,15 @@ JSON_VERSION = 1
               help="Write the JSON schema to FILE (- for stdout).")
 @click.option("--samples", default=5, show_default=True, type=click.IntRange(1, 1000),
               help="Frames sampled per shot.")
-@click.option("--jobs", type=click.IntRange(1, 1024), help="Worker processes [default: all cores].")
 @click.option("--fast", is_flag=True, help="Sample the nearest keyframes instead of exact frames.")
 @click.option("--width", default=480, show_default=True, type=click.IntRange(16, 8192),
               help="Analysis width in pixels.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-@click.option("--no-cache", is_flag=True, help="Neither read nor write the statistics cache.")
-@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=str),
-              help="Statistics cache folder.")
-@click.option("--adapter", metavar="NAME", help="OTIO adapter to read with (default: by suffix).")
-@click.option("--rate", metavar="FPS", help="Frame rate for formats without one (EDL).")
+@analysis_options
+@timeline_input
 def analyze(timeline: str, json_path: str | None, samples: int, jobs: int | None, fast: bool,
             width: int, quiet: bool, no_cache: bool, cache_dir: str | None,
-            adapter: str | None, rate: str | None) -> None:
+            **input_options) -> None:
     """Measure every shot of TIMELINE: exposure, white balance, saturation, contrast, flicker."""
     import concurrent.futures
 
@@ -73,9 +71,8 @@ def analyze(timeline: str, json_path: str | None, samples: int, jobs: int | None
     from cinegrade.grading.sampler import SampleSettings
     from cinegrade.grading.shots import shots_from_timeline
     from cinegrade.grading.stats_cache import StatsCache
-    from cinegrade.otio_plugins.timeline_file import read_timeline
 
-    loaded = read_timeline(timeline, adapter, rate=rate)
+    loaded, _ = load_timeline(timeline, **input_options)
     shots = shots_from_timeline(loaded, timeline)
     settings = SampleSettings(samples=samples, width=width, fast=fast)
     cache = None if no_cache else StatsCache(cache_dir)

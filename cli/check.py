@@ -35,6 +35,8 @@ import sys
 
 import click
 
+from cinegrade.cli.timeline_input import analysis_options, load_timeline, timeline_input
+
 JSON_VERSION = 1
 
 
@@ -51,20 +53,13 @@ JSON_VERSION = 1
               help="Set one threshold, e.g. --set exposure_stops=0.3 (repeatable).")
 @click.option("--scene-by", type=click.Choice(["markers", "auto", "none"]), default="markers",
               show_default=True, help="Scenes from 'scene…' markers/guides, by content, or none.")
-@click.option("--jobs", type=click.IntRange(1, 1024), help="Worker processes [default: all cores].")
-@click.option("--no-cache", is_flag=True, help="Neither read nor write the statistics cache.")
-@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=str),
-              help="Statistics cache folder.")
-@click.option("--adapter", metavar="NAME", help="OTIO adapter to read with (default: by suffix).")
-@click.option("--rate", metavar="FPS", help="Frame rate for formats without one (EDL).")
-@click.option("-a", "--adapter-arg", "adapter_args", multiple=True, metavar="KEY=VALUE",
-              help="Extra argument for the adapter, e.g. ignore_timecode_mismatch=true.")
+@analysis_options
+@timeline_input
 @click.option("--quiet", "-q", is_flag=True, help="No table and no progress on the terminal.")
 def check(timeline: str, output: str | None, force: bool, json_path: str | None,
           report_path: str | None, fail_on: str | None, config_path: str | None,
           overrides: tuple[str, ...], scene_by: str, jobs: int | None, no_cache: bool,
-          cache_dir: str | None, adapter: str | None, rate: str | None,
-          adapter_args: tuple[str, ...], quiet: bool) -> None:
+          cache_dir: str | None, quiet: bool, **input_options) -> None:
     """Check TIMELINE for continuity breaks between and within shots."""
     import concurrent.futures
 
@@ -76,8 +71,6 @@ def check(timeline: str, output: str | None, force: bool, json_path: str | None,
     from cinegrade.grading.errors import InputError
     from cinegrade.grading.shots import shots_from_timeline
     from cinegrade.grading.stats_cache import StatsCache
-    from cinegrade.otio_plugins.timeline_file import (check_readable, parse_adapter_argument,
-                                                     read_timeline)
 
     settings = ContinuitySettings()
     if config_path:
@@ -90,9 +83,7 @@ def check(timeline: str, output: str | None, force: bool, json_path: str | None,
         values[name] = value
     settings = settings.replace(values)
 
-    check_readable(timeline)
-    arguments = dict(parse_adapter_argument(text) for text in adapter_args)
-    loaded = read_timeline(timeline, adapter, rate=rate, **arguments)
+    loaded, _ = load_timeline(timeline, **input_options)
     shots = tuple(s for s in shots_from_timeline(loaded, timeline) if s.enabled)
     probes = _probe(shots)
     cache = None if no_cache else StatsCache(cache_dir)

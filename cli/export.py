@@ -19,6 +19,8 @@ import re
 
 import click
 
+from cinegrade.cli.timeline_input import load_timeline, timeline_input
+
 
 @click.command("export")
 @click.argument("timeline", type=click.Path(dir_okay=False, path_type=str))
@@ -26,11 +28,10 @@ import click
 @click.option("--cdl-dir", metavar="DIR", help="Write one .cdl per clip into DIR.")
 @click.option("--edl", "edl_path", metavar="FILE", help="Write a CMX 3600 EDL with ASC CDL.")
 @click.option("--lut-dir", metavar="DIR", help="Copy each clip's .cube into DIR.")
-@click.option("--adapter", metavar="NAME", help="OTIO adapter to read with (default: by suffix).")
-@click.option("--rate", metavar="FPS", help="Frame rate for formats without one (EDL).")
+@timeline_input
 @click.option("--force", is_flag=True, help="Replace files that exist.")
 def export(timeline: str, ccc_path: str | None, cdl_dir: str | None, edl_path: str | None,
-           lut_dir: str | None, adapter: str | None, rate: str | None, force: bool) -> None:
+           lut_dir: str | None, force: bool, rate: str | None, **input_options) -> None:
     """Export the grades of TIMELINE (written by cinegrade grade/match/look)."""
     from pathlib import Path
 
@@ -46,16 +47,13 @@ def export(timeline: str, ccc_path: str | None, cdl_dir: str | None, edl_path: s
     from cinegrade.grading.shots import clip_of, shots_from_timeline
     from cinegrade.otio_plugins.kdenlive_writer import cube_path
     from cinegrade.otio_plugins.timeline_file import (
-        check_readable,
-        read_timeline,
         write_timeline,
     )
 
     targets = [t for t in (ccc_path, cdl_dir, edl_path, lut_dir) if t]
     if len(targets) != 1:
         raise InputError("give exactly one of --ccc FILE, --cdl-dir DIR, --edl FILE, --lut-dir DIR")
-    check_readable(timeline)
-    loaded = read_timeline(timeline, adapter, rate=rate)
+    loaded, _ = load_timeline(timeline, rate=rate, **input_options)
     shots = shots_from_timeline(loaded, timeline)
     base = str(Path(timeline).resolve().parent)
     ids: dict[str, int] = {}

@@ -15,6 +15,8 @@ import os
 
 import click
 
+from cinegrade.cli.timeline_input import analysis_options, load_timeline, timeline_input
+
 
 def common_options(function):
     """Options shared by ``grade``, ``match`` and ``look``."""
@@ -24,13 +26,9 @@ def common_options(function):
         click.option("--force", is_flag=True, help="Replace OUT if it exists (kept as .bak)."),
         click.option("--lut-size", type=click.Choice(["33", "65"]), default="33", show_default=True,
                      help="Lattice size of the .cube files."),
-        click.option("--jobs", type=click.IntRange(1, 1024), help="Worker processes [default: all cores]."),
-        click.option("--no-cache", is_flag=True, help="Neither read nor write the statistics cache."),
-        click.option("--cache-dir", type=click.Path(file_okay=False, path_type=str),
-                     help="Statistics cache folder."),
-        click.option("--adapter", metavar="NAME", help="OTIO adapter to read with (default: by suffix)."),
-        click.option("--rate", metavar="FPS", help="Frame rate for formats without one (EDL)."),
         click.option("--quiet", "-q", is_flag=True, help="No table on the terminal."),
+        analysis_options,
+        timeline_input,
     ]):
         function = option(function)
     return function
@@ -66,8 +64,9 @@ def grade(timeline: str, **options) -> None:
 
 
 def run(timeline: str, *, output: str, force: bool = False, lut_size: str = "33",
-        jobs: int | None = None, no_cache: bool = False, cache_dir: str | None = None, adapter: str | None = None,
-        rate: str | None = None, quiet: bool = False, match: bool = True,
+        jobs: int | None = None, no_cache: bool = False, cache_dir: str | None = None,
+        adapter: str | None = None, rate: str | None = None, adapter_args: tuple[str, ...] = (),
+        sequence: str | None = None, quiet: bool = False, match: bool = True,
         reference: str | None = None, method: str = "lut", strength: float = 1.0,
         scene_by: str = "markers", look: str | None = None, keep_look: bool = True,
         look_strength: float = 1.0, report_path: str | None = None) -> None:
@@ -88,7 +87,6 @@ def run(timeline: str, *, output: str, force: bool = False, lut_size: str = "33"
     from cinegrade.grading.stats_cache import StatsCache
     from cinegrade.otio_plugins.timeline_file import (
         check_readable,
-        read_timeline,
         write_timeline,
     )
 
@@ -101,7 +99,7 @@ def run(timeline: str, *, output: str, force: bool = False, lut_size: str = "33"
         from cinegrade.grading.errors import InputError
 
         raise InputError("refusing to overwrite the input timeline; write to a new file", output)
-    loaded = read_timeline(timeline, adapter, rate=rate)
+    loaded, _ = load_timeline(timeline, adapter, rate, adapter_args, sequence)
     shots = tuple(s for s in shots_from_timeline(loaded, timeline) if s.enabled)
     earlier = {s.index: clip_grade(clip_of(loaded, s)) for s in shots}
 

@@ -36,24 +36,16 @@ import json
 
 import click
 
+from cinegrade.cli.timeline_input import load_timeline, timeline_input
+
 
 @click.command("info")
 @click.argument("timeline", type=click.Path(dir_okay=True, path_type=str))
 @click.option("--json", "as_json", is_flag=True, help="Print the documented JSON schema (version 1).")
-@click.option("--adapter", metavar="NAME", help="OTIO adapter to read with (default: by suffix).")
-@click.option("--rate", metavar="FPS", help="Frame rate for formats without one (EDL): 25, 29.97, 30000/1001.")
-@click.option("-a", "--adapter-arg", "adapter_args", multiple=True, metavar="KEY=VALUE",
-              help="Extra argument for the adapter, e.g. ignore_timecode_mismatch=true.")
-def info(timeline: str, as_json: bool, adapter: str | None, rate: str | None,
-         adapter_args: tuple[str, ...]) -> None:
+@timeline_input
+def info(timeline: str, as_json: bool, **input_options) -> None:
     """Describe TIMELINE: tracks, clips, record/source timecodes, media and its colour tags."""
-    from cinegrade.otio_plugins.timeline_file import (check_readable, find_adapter,
-                                                     parse_adapter_argument, read_timeline)
-
-    check_readable(timeline)
-    arguments = dict(parse_adapter_argument(text) for text in adapter_args)
-    used = find_adapter(timeline, adapter).name
-    loaded = read_timeline(timeline, used, rate=rate, **arguments)
+    loaded, used = load_timeline(timeline, **input_options)
     report = describe(loaded, timeline, used)
     if as_json:
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))

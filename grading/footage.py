@@ -48,6 +48,9 @@ CLIP_FILES: dict[str, str] = {"bikes": "bikes.mp4", "bigbuckbunny": "bigbuckbunn
 TIMELINE_NAME = "cinegrade-demo.otio"
 TRUTH_TIMELINE_NAME = "cinegrade-demo-truth.otio"
 SCENE_MARKER_PREFIX = "scene: "
+#: Name of the clip marker on each scene's undrifted first shot (what `cinegrade match` reads as the
+#: scene's reference).
+REFERENCE_MARKER = "reference"
 #: Metadata namespace on the generated clips and markers (not "cinegrade": that one belongs to
 #: the markers and effects cinegrade's own runs replace).
 METADATA_KEY = "cinegrade_demo"
@@ -367,7 +370,8 @@ def write_shot(folder: Path, name: str, scene: str, shot: ShotSpec, drift: Drift
 
 def _write_timeline(scene_set: SceneSet, drifted: bool) -> None:
     """One video track over the (drifted or truth) shots, a ``scene: <name>`` marker spanning
-    each scene, and each clip's truth in ``metadata["cinegrade_demo"]``."""
+    each scene, a clip marker ``reference`` on each scene's undrifted first shot, and each clip's
+    truth in ``metadata["cinegrade_demo"]``."""
     import opentimelineio as otio
 
     fps = scene_set.fps
@@ -383,13 +387,20 @@ def _write_timeline(scene_set: SceneSet, drifted: bool) -> None:
                                            otio.opentime.RationalTime(shot.frame_count, fps))
         reference = otio.schema.ExternalReference(target_url=media.resolve().as_uri(),
                                                   available_range=duration)
-        track.append(otio.schema.Clip(
+        clip = otio.schema.Clip(
             name=shot.name, media_reference=reference, source_range=duration,
             metadata={METADATA_KEY: {
                 "scene": shot.scene, "source": shot.source, "framing": shot.framing,
                 "drift": dataclasses.asdict(shot.drift) if drifted else dataclasses.asdict(Drift()),
                 "truth_media": shot.truth_path.resolve().as_uri(),
-            }}))
+            }})
+        if shot.scene not in scene_spans and (shot.drift == Drift() or not drifted):
+            # the undrifted first shot of a scene: the one a colourist would match the others to
+            clip.markers.append(otio.schema.Marker(
+                name=REFERENCE_MARKER, marked_range=otio.opentime.TimeRange(
+                    duration.start_time, otio.opentime.RationalTime(1, fps)),
+                metadata={METADATA_KEY: {"reference": True}}))
+        track.append(clip)
         span = scene_spans.setdefault(shot.scene, [position, 0])
         span[1] += shot.frame_count
         position += shot.frame_count

@@ -254,7 +254,7 @@ def graded_continuity(found: TimelineMatch, grades: Mapping[int, Grade]):
         grade = grades.get(shot.index)
         frames = tuple(grade.apply(f).astype(np.float32) if grade is not None else f
                        for f in view.frames)
-        views[shot.index] = ShotView(frames, shot_features(frames))
+        views[shot.index] = ShotView.of(frames, shot_features(frames))
         stats[shot.index] = shot_stats(list(frames))
     pairs = consecutive_pairs(found.shots)
     with warnings.catch_warnings():  # RANSAC warns for every frame pair it cannot fit

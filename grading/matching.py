@@ -238,7 +238,7 @@ def estimate_aligned(reference_frames: Sequence[np.ndarray], shot_frames: Sequen
     rests on; None when the shots share no usable content. Frames: display-referred Rec.709
     float (H, W, 3), one size per shot; features: :class:`~cinegrade.grading.cut_measure.ShotFeatures`
     of those frames (computed when not given)."""
-    from cinegrade.grading.cut_measure import MeasureSettings, alignments, fit_drift
+    from cinegrade.grading.cut_measure import MeasureSettings, alignments, fit_drift, shared_pixels
     from cinegrade.grading.cut_measure import shot_features as features_of
 
     if not len(reference_frames) or not len(shot_frames):
@@ -265,44 +265,6 @@ def estimate_aligned(reference_frames: Sequence[np.ndarray], shot_frames: Sequen
     gains, saturation, contrast, lift = fit
     parameters = np.array([*np.log(gains), math.log(contrast), lift, math.log(saturation)])
     return clamp_drift(parameters), len(pa)
-
-
-def shared_pixels(frame_a: np.ndarray, frame_b: np.ndarray, matrix: np.ndarray, settings=None
-                  ) -> tuple[np.ndarray, np.ndarray] | None:
-    """Pixel pairs (N, 3) of A and of B warped onto A (``matrix`` maps B's (x, y) onto A's)
-    where both show the same content: inside both frames, flat (a pixel of misregistration
-    changes little), neither clipped nor near black, neighbourhoods correlating (parallax and
-    moving things drop out) — the selection of
-    :func:`cinegrade.grading.cut_measure.measure_aligned`. None below 200 pairs or when the
-    alignment does not hold up pixel by pixel."""
-    from cinegrade.grading.cut_measure import MeasureSettings, _agree, _blur
-    from scipy.ndimage import binary_erosion, sobel
-    from skimage.transform import ProjectiveTransform, warp
-
-    settings = settings or MeasureSettings()
-    a = np.asarray(frame_a, dtype=np.float32)
-    b = np.asarray(frame_b, dtype=np.float32)
-    scale = math.sqrt(abs(np.linalg.det(matrix[:2, :2])))
-    a = _blur(a, 1.0 + 0.6 * max(0.0, scale - 1.0))
-    b = _blur(b, 1.0 + 0.6 * max(0.0, 1.0 / scale - 1.0))
-    warped = warp(b, ProjectiveTransform(matrix=matrix).inverse, output_shape=a.shape[:2], order=1,
-                  mode="constant", cval=-1.0, preserve_range=True).astype(np.float32)
-    inside = binary_erosion(warped.min(axis=-1) >= 0, iterations=3)
-    if inside.mean() < settings.min_overlap:
-        return None
-    luma_a, luma_w = a @ LUMA_WEIGHTS, warped @ LUMA_WEIGHTS
-    gradient = np.hypot(sobel(luma_a, 0), sobel(luma_a, 1))
-    flat = gradient <= np.quantile(gradient[inside], 0.5)
-    clipped = (a.max(axis=-1) >= 0.95) | (warped.max(axis=-1) >= 0.95)
-    dark = (a.min(axis=-1) <= 0.04) | (warped.min(axis=-1) <= 0.04)
-    agree, textured = _agree(luma_a, luma_w)
-    structure = inside & textured
-    if structure.sum() >= 200 and (agree & structure).sum() < settings.min_agreement * structure.sum():
-        return None
-    usable = inside & flat & ~clipped & ~dark & agree
-    if usable.sum() < 200:
-        return None
-    return a[usable].astype(np.float64), warped[usable].astype(np.float64)
 
 
 def estimate_global(reference: ShotStats, shot: ShotStats) -> tuple[np.ndarray, float] | None:

@@ -438,10 +438,14 @@ def new_project(timeline: otio.schema.Timeline, target_path: str | None = None,
     ours = len(categories)
     guides = [{"comment": (LEGACY_PREFIX if legacy else "") + g["comment"], "pos": g["pos"],
                "type": LEGACY_CATEGORY if legacy else ours} for g in cinegrade_guides(timeline, rate)]
-    for marker in timeline.tracks.markers:
-        if "cinegrade" not in marker.metadata:
-            guides.append({"comment": marker.name, "pos": frames(marker.marked_range.start_time),
-                           "type": _category_of(marker, categories)})
+    # Kdenlive has no track markers: the timeline's and the tracks' markers all become guides.
+    user_markers = [(marker, marker.marked_range.start_time) for marker in timeline.tracks.markers]
+    user_markers += [(marker, track.transformed_time(marker.marked_range.start_time, timeline.tracks))
+                     for track in timeline.tracks for marker in track.markers]
+    for marker, start in user_markers:
+        guide = {"comment": marker.name, "pos": frames(start), "type": _category_of(marker, categories)}
+        if "cinegrade" not in marker.metadata and guide not in guides:
+            guides.append(guide)
     guides.sort(key=lambda g: g["pos"])
     if not legacy and any(g["type"] == ours for g in guides):
         categories.append({"color": CINEGRADE_COLOUR, "comment": CINEGRADE_CATEGORY, "index": ours})

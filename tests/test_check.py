@@ -47,6 +47,7 @@ def test_check_json_markers_report_and_exit_codes(tmp_path, cache):
     assert len(ours) == len(data["warnings"])
     first = written.find_clips()[0]
     first.markers.append(otio.schema.Marker(name="keep me"))
+    users = [m.name for m in first.markers if not is_cinegrade_marker(m)]
     otio.adapters.write_to_file(written, str(out))
     again = tmp_path / "again.otio"
     assert run(str(out), "-o", str(again), "--cache-dir", cache, "--jobs", "1",
@@ -54,8 +55,8 @@ def test_check_json_markers_report_and_exit_codes(tmp_path, cache):
     reread = otio.adapters.read_from_file(str(again))
     ours_again = [m for c in reread.find_clips() for m in c.markers if is_cinegrade_marker(m)]
     assert len(ours_again) == len(ours)
-    assert [m.name for m in reread.find_clips()[0].markers if not is_cinegrade_marker(m)] == \
-        ["keep me"]
+    assert [m.name for m in reread.find_clips()[0].markers if not is_cinegrade_marker(m)] == users
+    assert "keep me" in users
 
     # thresholds from options: with every cut threshold out of reach, nothing fails on error
     relaxed = tmp_path / "relaxed.toml"

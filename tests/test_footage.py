@@ -150,6 +150,13 @@ def test_timelines_load_with_markers(scene_set):
     drifted = otio.adapters.read_from_file(str(scene_set.timeline_path))
     for clip, shot in zip(drifted.find_clips(), scene_set.shots):
         assert Drift(**clip.metadata["cinegrade_demo"]["drift"]) == shot.drift
+    # the reference marker sits on each scene's first shot, and only where it is undrifted
+    firsts = {}
+    for shot in scene_set.shots:
+        firsts.setdefault(shot.scene, shot)
+    marked = [c.name for c in drifted.find_clips() if [m.name for m in c.markers] == ["reference"]]
+    assert marked == [s.name for s in firsts.values() if s.drift == Drift()]
+    assert marked, "the test set should have undrifted first shots"
 
 
 def test_same_seed_same_drifts_and_pixels(tmp_path):

@@ -186,3 +186,22 @@ def test_cdl_grade_also_as_kdenlive_sop_sat(scene_set, tmp_path) -> None:
     expected = apply_cdl(ours / 255.0, cdl) * 255.0
     assert np.percentile(np.abs(expected - rendered), 99) <= 2.5
     assert np.percentile(np.abs(rendered - ours), 50) > 2
+
+
+def test_graded_report_checks_the_graded_frames(scene_set, tmp_path) -> None:
+    import base64
+    import io
+    import re
+
+    from PIL import Image
+
+    report = tmp_path / "graded.html"
+    run("grade", str(scene_set.timeline_path), "-o", str(tmp_path / "out.otio"),
+        "--report", str(report), "--look", "warm", "--look-strength", "0.5")
+    page = report.read_text(encoding="utf-8")
+    thumbnails = [np.asarray(Image.open(io.BytesIO(base64.b64decode(data)))).mean()
+                  for data in re.findall(r'src="data:image/\w+;base64,([^"]+)"', page)]
+    assert len(thumbnails) == 4
+    assert min(thumbnails) > 40, thumbnails  # mid-toned photographs, not empty frames
+    # framings of one photograph align after the grade as before it: no cut judged blind
+    assert "share no matched content" not in page

@@ -234,3 +234,27 @@ def test_effect_without_cube_is_input_error(samples) -> None:
     broken.find_clips()[0].effects.append(otio.schema.Effect(effect_name="cinegrade.grade"))
     with pytest.raises(InputError, match="cube"):
         kdenlive_adapter.write_to_string(broken)
+
+
+def test_track_markers_of_a_new_project_become_guides_and_keep_scenes() -> None:
+    from cinegrade.grading.shots import shots_from_timeline
+
+    rate = 24
+    timeline = otio.schema.Timeline(name="scenes")
+    track = otio.schema.Track(name="V1")
+    timeline.tracks.append(track)
+    for index in range(4):
+        track.append(otio.schema.Clip(
+            name=f"shot {index}", media_reference=otio.schema.ExternalReference(
+                target_url=f"/media/shot{index}.mp4"),
+            source_range=otio.opentime.TimeRange(otio.opentime.RationalTime(0, rate),
+                                                 otio.opentime.RationalTime(10, rate))))
+    for name, start in (("scene: kitchen", 0), ("scene: street", 20)):
+        track.markers.append(otio.schema.Marker(name=name, marked_range=otio.opentime.TimeRange(
+            otio.opentime.RationalTime(start, rate), otio.opentime.RationalTime(20, rate))))
+    for version in ("1.1", "1.04"):
+        back = kdenlive_adapter.read_from_string(kdenlive_adapter.write_to_string(timeline, version=version))
+        assert [(m.name, m.marked_range.start_time.value) for m in back.tracks.markers] == \
+            [("scene: kitchen", 0), ("scene: street", 20)], version
+        assert [s.scene for s in shots_from_timeline(back)] == \
+            [s.scene for s in shots_from_timeline(timeline)], version
