@@ -20,7 +20,8 @@ the run; containers without a keyframe index, such as MPEG-TS, are read exactly 
 Frames are converted by swscale in one pass from Y'CbCr to R'G'B' and down to the
 analysis size (area averaging), since converting at 1080p and then downscaling costs several
 times more for the same result up to rounding; the flicker run is converted to
-:data:`SampleSettings.dense_width` only.
+:data:`SampleSettings.dense_width` only. Each size keeps its own swscale context from frame
+to frame (building one per frame cost as much as the conversion).
 
 Media errors never raise: a shot whose media is missing, unreadable, corrupt or too short comes
 back with the reason as a string, and the others go on.
@@ -206,6 +207,7 @@ class _MovieReader:
         self.last = None  # the last decoded frame
         self.size: tuple[int, int] | None = None
         self.dense_size: tuple[int, int] | None = None
+        self.reformatters: dict[bool, object] = {}  # dense or not -> its own swscale context
 
     def _keyframe_numbers(self) -> list[int]:
         """Keyframe numbers from the container's index, for containers that carry a real one
@@ -358,12 +360,16 @@ class _MovieReader:
         return i >= 0 and self.keyframes[i] > self.current
 
     def _rgb(self, frame, dense: bool = False) -> np.ndarray:
+        from av.video.reformatter import VideoReformatter
         from cinegrade.grading.video_frames import rgb_from_frame
 
         if self.size is None:
             self.size = _scaled_size(frame.width, frame.height, self.settings.width)
             self.dense_size = _scaled_size(frame.width, frame.height, self.settings.dense_width)
-        return rgb_from_frame(frame, self.dense_size if dense else self.size)
+        if dense not in self.reformatters:
+            self.reformatters[dense] = VideoReformatter()
+        return rgb_from_frame(frame, self.dense_size if dense else self.size,
+                              reformatter=self.reformatters[dense])
 
 
 # --- stills and image sequences -----------------------------------------------------------

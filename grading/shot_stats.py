@@ -150,11 +150,20 @@ def illuminant_from_xy(xy: Sequence[float], neutral_share: float = 1.0) -> Illum
     Duv", LEUKOS 10(1), via colour-science's ``uv_to_CCT_Ohno2013`` on CIE 1960 UCS uv. Beyond
     the ends of its Planckian table the CCT is meaningless and clipped to :data:`CCT_RANGE`
     (a frame of pure red or blue sky has no illuminant colour temperature)."""
-    uv = colour.xy_to_UCS_uv(np.asarray(xy, dtype=np.float64))
+    return _illuminants_from_xy(np.asarray(xy, dtype=np.float64)[None], [neutral_share])[0]
+
+
+def _illuminants_from_xy(xy: np.ndarray, shares: Sequence[float]) -> list[Illuminant]:
+    """:func:`illuminant_from_xy` of (K, 2) chromaticities in one call of Ohno's method: a
+    third of the time of K calls for the 6 illuminants of a shot (1.1 ms against 3.9)."""
+    uv = colour.xy_to_UCS_uv(np.asarray(xy, dtype=np.float64).reshape(-1, 2))
     with colour.utilities.suppress_warnings(colour_runtime_warnings=True):
-        cct, duv = colour.temperature.uv_to_CCT_Ohno2013(uv)
-    cct = float(np.clip(cct, *CCT_RANGE)) if np.isfinite(cct) else CCT_RANGE[1]
-    return Illuminant((float(xy[0]), float(xy[1])), cct, float(duv), float(neutral_share))
+        cct_duv = np.reshape(colour.temperature.uv_to_CCT_Ohno2013(uv), (-1, 2))
+    illuminants = []
+    for (x, y), (cct, duv), share in zip(xy.reshape(-1, 2), cct_duv, shares):
+        cct = float(np.clip(cct, *CCT_RANGE)) if np.isfinite(cct) else CCT_RANGE[1]
+        illuminants.append(Illuminant((float(x), float(y)), cct, float(duv), float(share)))
+    return illuminants
 
 
 def estimate_illuminant(linear: np.ndarray, display: np.ndarray | None = None) -> Illuminant:
@@ -193,9 +202,10 @@ def estimate_illuminant(linear: np.ndarray, display: np.ndarray | None = None) -
                      NEUTRAL_THRESHOLDS)
 
 
-def _planar(pixels: np.ndarray) -> np.ndarray:
-    """(..., 3) pixels → contiguous float32 (3, N): per-pixel sums over channels are fast."""
-    return np.ascontiguousarray(np.asarray(pixels, dtype=np.float32).reshape(-1, 3).T)
+def _planar(pixels: np.ndarray, stride: int = 1) -> np.ndarray:
+    """(..., 3) pixels → contiguous float32 (3, N), every ``stride``-th pixel: per-pixel sums
+    over channels are fast."""
+    return np.ascontiguousarray(np.asarray(pixels, dtype=np.float32).reshape(-1, 3)[::stride].T)
 
 
 def _neutral_candidates(linear: np.ndarray, display: np.ndarray | None):
@@ -213,27 +223,41 @@ def _neutral_candidates(linear: np.ndarray, display: np.ndarray | None):
 
 
 def _passes(linear: np.ndarray, lms: np.ndarray, log_chroma: np.ndarray,
-            thresholds: Sequence[float], estimate: np.ndarray) -> tuple[np.ndarray, float, float]:
-    """Iterate the near-neutral selection from ``estimate``: (final estimate LMS, share of usable
-    pixels selected, summed luminance of the selected pixels)."""
-    share, support = 0.0, 0.0
+            thresholds: Sequence[float], estimates: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Iterate the near-neutral selection from each of ``estimates`` (K, 3) LMS, all K at once
+    (one array pass per threshold, not K): (final estimates (K, 3), share of usable pixels
+    selected (K,), summed luminance of the selected pixels over the pixel count (K,)). A start
+    whose selection comes out empty keeps its last estimate and stops."""
+    estimates = np.array(estimates, dtype=np.float64).reshape(-1, 3)
+    shares, supports = np.zeros(len(estimates)), np.zeros(len(estimates))
+    active = np.arange(len(estimates))
     for threshold in thresholds:
-        white = estimate / (_LMS_TO_XYZ[1] @ estimate)  # luminance 1
-        balance = (_LMS_TO_RGB @ np.diag(_D65_LMS / white) @ _RGB_TO_LMS).astype(np.float32)
+        if not active.size:
+            break
+        estimate = estimates[active]
+        white = estimate / (estimate @ _LMS_TO_XYZ[1])[:, None]  # luminance 1
+        # _LMS_TO_RGB @ diag(D65 / white) @ _RGB_TO_LMS, for each start
+        balance = ((_LMS_TO_RGB[None] * (_D65_LMS / white)[:, None, :]) @ _RGB_TO_LMS
+                   ).astype(np.float32)
         balanced = balance @ linear
         luminance = LUMA_WEIGHTS @ balanced
-        usable = (balanced.max(axis=0) < NEUTRAL_MAX_LINEAR) & (luminance > NEUTRAL_NOISE)
-        centre = (np.log(estimate) - np.log(estimate).mean()).astype(np.float32)
-        distance2 = ((log_chroma[0] - centre[0]) ** 2 + (log_chroma[1] - centre[1]) ** 2
-                     + (log_chroma[2] - centre[2]) ** 2)
+        usable = (balanced.max(axis=1) < NEUTRAL_MAX_LINEAR) & (luminance > NEUTRAL_NOISE)
+        log_estimate = np.log(estimate)
+        centre = (log_estimate - log_estimate.mean(axis=1, keepdims=True)).astype(np.float32)
+        distance2 = ((log_chroma[0] - centre[:, 0:1]) ** 2 + (log_chroma[1] - centre[:, 1:2]) ** 2
+                     + (log_chroma[2] - centre[:, 2:3]) ** 2)
         near = usable & (distance2 < np.float32(threshold**2))
-        count = int(np.count_nonzero(near))
-        if count == 0:
-            break
-        estimate = lms[:, near].mean(axis=1, dtype=np.float64)
-        share = count / max(1, int(np.count_nonzero(usable)))
-        support = float(luminance[near].sum()) / linear.shape[1]
-    return estimate, share, support
+        counts = np.count_nonzero(near, axis=1)
+        found = counts > 0
+        near, done = near[found], active[found]
+        estimates[done] = (near.astype(np.float64) @ lms.T.astype(np.float64)) \
+            / counts[found, None]
+        shares[done] = counts[found] / np.maximum(1, np.count_nonzero(usable[found], axis=1))
+        supports[done] = np.where(near, luminance[found], np.float32(0)).sum(axis=1) \
+            / linear.shape[1]
+        active = done
+    return estimates, shares, supports
 
 
 @lru_cache(maxsize=1)
@@ -248,27 +272,38 @@ def _start_points() -> np.ndarray:
 def _estimate(linear: np.ndarray, lms: np.ndarray, log_chroma: np.ndarray,
               thresholds: Sequence[float], start: np.ndarray | None = None) -> Illuminant:
     """:func:`estimate_illuminant` over planar candidate pixels; from ``start`` only, if given."""
+    estimate, share = _estimate_lms(linear, lms, log_chroma, thresholds, start)
+    return _illuminants_from_lms(estimate[None], [share])[0]
+
+
+def _estimate_lms(linear: np.ndarray, lms: np.ndarray, log_chroma: np.ndarray,
+                  thresholds: Sequence[float], start: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, float]:
+    """:func:`_estimate` as (illuminant LMS, neutral share), before CCT and Duv."""
     if lms.shape[1] < NEUTRAL_MIN_PIXELS:
         fallback = start if start is not None else (
             lms.mean(axis=1, dtype=np.float64) if lms.shape[1] else _D65_LMS)
-        return _illuminant_from_lms(fallback, 0.0)
+        return np.asarray(fallback, dtype=np.float64), 0.0
     if start is None:
         step = max(1, lms.shape[1] // SEARCH_PIXELS)
         sub = (linear[:, ::step], lms[:, ::step], log_chroma[:, ::step])
         grey_world = lms.mean(axis=1, dtype=np.float64)
-        start, _, grey_world_support = _passes(*sub, thresholds, grey_world)
-        best_support = grey_world_support * CLUSTER_SWITCH
-        for point in _start_points():
-            found, _, support = _passes(*sub, thresholds, point)
+        found, _, supports = _passes(*sub, thresholds, np.vstack([grey_world, _start_points()]))
+        start, best_support = found[0], supports[0] * CLUSTER_SWITCH
+        for point, support in zip(found[1:], supports[1:]):
             if support > best_support:
-                start, best_support = found, support
+                start, best_support = point, support
     estimate, share, _ = _passes(linear, lms, log_chroma, thresholds[-2:], start)
-    return _illuminant_from_lms(estimate, share)
+    return estimate[0], float(share[0])
 
 
-def _illuminant_from_lms(lms: np.ndarray, share: float) -> Illuminant:
-    xyz = _LMS_TO_XYZ @ np.asarray(lms, dtype=np.float64)
-    return illuminant_from_xy(colour.XYZ_to_xy(xyz), share)
+def _xy_from_lms(lms: np.ndarray) -> np.ndarray:
+    """CIE 1931 xy of CAT02 LMS (..., 3)."""
+    return colour.XYZ_to_xy(np.asarray(lms, dtype=np.float64) @ _LMS_TO_XYZ.T)
+
+
+def _illuminants_from_lms(lms: np.ndarray, shares: Sequence[float]) -> list[Illuminant]:
+    return _illuminants_from_xy(_xy_from_lms(lms), shares)
 
 
 def _lms_from_xy(xy: Sequence[float]) -> np.ndarray:
@@ -378,7 +413,7 @@ def shot_stats(
         return ShotStats.not_analysed("no frames")
     total = sum(f.shape[0] * f.shape[1] for f in frames)
     stride = max(1, math.ceil(total / STATS_MAX_PIXELS))
-    parts = [_planar(f)[:, ::stride] for f in frames]
+    parts = [_planar(f, stride) for f in frames]
     display = np.concatenate(parts, axis=1)
     linear = scene_linear(display)
     luma_display = LUMA_WEIGHTS @ display
@@ -387,20 +422,26 @@ def shot_stats(
 
     lms, log_chroma, candidate = _neutral_candidates(linear, display)
     pick = np.flatnonzero(candidate)
-    illuminant = _estimate(linear[:, pick], lms[:, pick], log_chroma[:, pick],
-                           NEUTRAL_THRESHOLDS)
-    pooled = _lms_from_xy(illuminant.xy)
-    frame_exposures, frame_mireds = [], []
+    estimate, share = _estimate_lms(linear[:, pick], lms[:, pick], log_chroma[:, pick],
+                                    NEUTRAL_THRESHOLDS)
+    estimates, shares = [estimate], [share]  # the shot's, then each frame's
+    pooled = _lms_from_xy(_xy_from_lms(estimate))
+    frame_exposures = []
     start = 0
     for part in parts:
         span = slice(start, start + part.shape[1])
         start = span.stop
         frame_exposures.append(_exposure(luminance[span]))
         sub = span.start + np.flatnonzero(candidate[span])
-        frame_mireds.append(_estimate(linear[:, sub], lms[:, sub], log_chroma[:, sub],
-                                      NEUTRAL_THRESHOLDS[-1:], start=pooled).mired)
+        estimate, share = _estimate_lms(linear[:, sub], lms[:, sub], log_chroma[:, sub],
+                                        NEUTRAL_THRESHOLDS[-1:], start=pooled)
+        estimates.append(estimate)
+        shares.append(share)
+    illuminant, *frame_illuminants = _illuminants_from_lms(np.stack(estimates), shares)
+    frame_mireds = [i.mired for i in frame_illuminants]
 
-    xyz = colour.RGB_to_XYZ(linear.T, _BT709)
+    # colour.RGB_to_XYZ(linear.T, _BT709) with colour-science's matrix, as one matrix product
+    xyz = (_BT709.matrix_RGB_to_XYZ @ linear.astype(np.float64)).T
     lab = colour.XYZ_to_Lab(xyz, _D65_XY)
     chroma = np.hypot(lab[:, 1], lab[:, 2])
     hue = np.degrees(np.arctan2(lab[:, 2], lab[:, 1])) % 360.0
