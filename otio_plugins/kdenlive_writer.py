@@ -28,7 +28,10 @@ from cinegrade.otio_plugins.kdenlive_document import (
     dump_json_list,
     frames_to_clock,
     insert_child,
+    is_path_like,
+    properties,
     prop,
+    resolve_path,
     set_prop,
 )
 from cinegrade.otio_plugins.kdenlive_reader import (
@@ -299,14 +302,34 @@ def _keep_root(document: KdenliveDocument, meta: dict, target_path: str | None) 
 
     MLT resolves relative resources against ``root`` and, when ``root`` is empty, against the
     working directory (producer_xml.c); Kdenlive takes an empty ``root`` as the project folder.
-    A project written to another folder therefore gets the original folder as explicit ``root``.
+    A project written to another folder therefore gets the original folder as explicit ``root``
+    — only where that keeps a file reachable that the new folder would lose, so that a project
+    whose media resolves either way (or nowhere) comes back unchanged.
     """
     if target_path is None or document.root.get("root"):
         return
     original = meta.get("root") or document.effective_root
     target_dir = os.path.dirname(os.path.abspath(target_path))
-    if original and os.path.abspath(original) != target_dir:
+    if not original or os.path.abspath(original) == target_dir:
+        return
+    relative = [resource for resource in _file_resources(document)
+                if resolve_path(resource, target_dir) != resource]
+    if any(os.path.exists(resolve_path(r, os.path.abspath(original))) and
+           not os.path.exists(resolve_path(r, target_dir)) for r in relative):
         document.root.set("root", os.path.abspath(original))
+
+
+def _file_resources(document: KdenliveDocument) -> list[str]:
+    """The file paths the document's producers and chains read, as written."""
+    found = []
+    for element in document.root.iter():
+        if element.tag in ("producer", "chain"):
+            props = properties(element)
+            for name in ("resource", "warp_resource", "kdenlive:originalurl"):
+                value = props.get(name)
+                if value and is_path_like(value, props.get("mlt_service")):
+                    found.append(value)
+    return found
 
 
 # -- new projects -------------------------------------------------------------------------------------

@@ -71,6 +71,21 @@ def test_kdenlive_samples_convert_to_otio_and_fcp7_xml(samples, tmp_path, name):
     assert _cut(otio.adapters.read_from_file(str(tmp_path / "out.otio"))) == _cut(original)
 
 
+@pytest.mark.skipif(not has_adapter("kdenlive"), reason="cinegrade's kdenlive adapter is not registered")
+@pytest.mark.parametrize("name", sample_names(("kdenlive",)))
+def test_kdenlive_samples_come_back_equal_through_kdenlive_and_otio(samples, tmp_path, name):
+    """Written elsewhere with no change, directly and through a .otio saved in between, the
+    project is the same document (canonical XML): nothing lost, nothing added."""
+    import xml.etree.ElementTree as ET
+
+    assert run(samples / name, tmp_path / "direct.kdenlive").exit_code == 0
+    assert run(samples / name, tmp_path / "between.otio").exit_code == 0
+    assert run(tmp_path / "between.otio", tmp_path / "via.kdenlive").exit_code == 0
+    original = ET.canonicalize(from_file=str(samples / name), strip_text=True)
+    for written in ("direct.kdenlive", "via.kdenlive"):
+        assert ET.canonicalize(from_file=str(tmp_path / written), strip_text=True) == original, written
+
+
 @pytest.mark.parametrize("name", sorted(NEGATIVE))
 def test_negative_samples_exit_2_and_write_nothing(samples, tmp_path, name):
     result = run(samples / name, tmp_path / "out.otio", *cli_arguments(name, "--from-arg"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import opentimelineio as otio
 import pytest
@@ -42,19 +43,31 @@ def test_unchanged_write_back_of_every_sample(samples, tmp_path) -> None:
 
 
 def test_written_elsewhere_keeps_media_resolving(samples, tmp_path) -> None:
-    """root="" resolves against the project folder; a copy written elsewhere names that folder."""
-    path = samples / "kdenlive" / "ts_avfilter-curves.kdenlive"
+    """root="" resolves against the project folder; a copy written elsewhere names that folder
+    where the media is there, and is left unchanged where the media resolves nowhere."""
+    import shutil
+
+    sample = samples / "kdenlive" / "ts_avfilter-curves.kdenlive"
+    project = tmp_path / "project"
+    (project / "footage").mkdir(parents=True)
+    (project / "footage" / "stock_flags.mp4").write_bytes(b"")  # what the project reads
+    path = Path(shutil.copy(sample, project))
     timeline = kdenlive_adapter.read_from_file(path)
-    out = tmp_path / "copy.kdenlive"
+    (tmp_path / "elsewhere").mkdir()
+    out = tmp_path / "elsewhere" / "copy.kdenlive"
     kdenlive_adapter.write_to_file(timeline, out)
     written = ET.parse(out).getroot()
-    assert written.get("root") == str(samples / "kdenlive")
+    assert written.get("root") == str(project)
     original = ET.fromstring(path.read_text())
     written.set("root", "")
     assert canonical(ET.tostring(written, encoding="unicode")) == canonical(ET.tostring(original, encoding="unicode"))
     again = kdenlive_adapter.read_from_file(out)
     assert [c.media_reference.target_url for c in again.find_clips()] == \
         [c.media_reference.target_url for c in timeline.find_clips()]
+    # media found neither at the original folder nor beside the copy: nothing to keep, no change
+    lost = tmp_path / "elsewhere" / "lost.kdenlive"
+    kdenlive_adapter.write_to_file(kdenlive_adapter.read_from_file(sample), lost)
+    assert canonical(lost.read_text()) == canonical(sample.read_text())
 
 
 def test_never_overwrites_its_input(samples, tmp_path) -> None:
