@@ -38,13 +38,11 @@ Statistics are cached on disk (``--cache-dir``, default ``$CINEGRADE_CACHE_DIR``
 
 from __future__ import annotations
 
-import json
-import os
-import sys
 
 import click
 
-from cinegrade.cli.timeline_input import analysis_options, load_timeline, timeline_input
+from cinegrade.cli.shot_work import analysis_options, emit_json, progress_bar, shot_executor
+from cinegrade.cli.timeline_input import load_timeline, timeline_input
 
 JSON_VERSION = 1
 
@@ -65,7 +63,6 @@ def analyze(timeline: str, json_path: str | None, samples: int, jobs: int | None
             width: int, quiet: bool, no_cache: bool, cache_dir: str | None,
             **input_options) -> None:
     """Measure every shot of TIMELINE: exposure, white balance, saturation, contrast, flicker."""
-    import concurrent.futures
 
     from cinegrade.grading.analysis import analyse_shots
     from cinegrade.grading.sampler import SampleSettings
@@ -76,15 +73,9 @@ def analyze(timeline: str, json_path: str | None, samples: int, jobs: int | None
     shots = shots_from_timeline(loaded, timeline)
     settings = SampleSettings(samples=samples, width=width, fast=fast)
     cache = None if no_cache else StatsCache(cache_dir)
-    jobs = jobs or _cores()
-    show = not quiet and sys.stderr.isatty() and len(shots) > 0
-    with click.progressbar(length=len(shots), label="analysing", file=sys.stderr,
-                           show_pos=True) if show else _NoBar() as bar:
-        if jobs == 1 or len(shots) <= 1:
-            results = analyse_shots(shots, settings, None, cache, bar.update)
-        else:
-            with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as executor:
-                results = analyse_shots(shots, settings, executor, cache, bar.update, jobs)
+    with progress_bar(len(shots), "analysing", quiet) as progress, \
+            shot_executor(jobs, len(shots)) as executor:
+        results = analyse_shots(shots, settings, executor, cache, progress)
     report = {
         "version": JSON_VERSION,
         "timeline": timeline,
@@ -95,31 +86,8 @@ def analyze(timeline: str, json_path: str | None, samples: int, jobs: int | None
     }
     if json_path is None:
         click.echo(_table(report))
-    elif json_path == "-":
-        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
     else:
-        from cinegrade.grading.atomic_write import write_text_atomically
-
-        write_text_atomically(json_path, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-
-
-def _cores() -> int:
-    """Cores this process may run on (the affinity mask a container or taskset gives)."""
-    try:
-        return len(os.sched_getaffinity(0)) or 1
-    except AttributeError:  # macOS, Windows
-        return os.cpu_count() or 1
-
-
-class _NoBar:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        return None
-
-    def update(self, n: int) -> None:
-        return None
+        emit_json(json_path, report)
 
 
 def _shot_json(result) -> dict:

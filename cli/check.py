@@ -29,13 +29,13 @@ Terminal table of warnings, worst first (errors, then how far past the threshold
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 
 import click
 
-from cinegrade.cli.timeline_input import analysis_options, load_timeline, timeline_input
+from cinegrade.cli.shot_work import analysis_options, emit_json, progress_bar, shot_executor
+from cinegrade.cli.timeline_input import load_timeline, timeline_input
 
 JSON_VERSION = 1
 
@@ -61,13 +61,11 @@ def check(timeline: str, output: str | None, force: bool, json_path: str | None,
           overrides: tuple[str, ...], scene_by: str, jobs: int | None, no_cache: bool,
           cache_dir: str | None, quiet: bool, **input_options) -> None:
     """Check TIMELINE for continuity breaks between and within shots."""
-    import concurrent.futures
 
-    import contextlib
 
-    from cinegrade.grading.atomic_write import write_text_atomically
     from cinegrade.grading.continuity import ContinuitySettings, failing, load_settings
     from cinegrade.grading.continuity_run import run_continuity
+    from cinegrade.grading.media_probe import probe_shots
     from cinegrade.grading.errors import InputError
     from cinegrade.grading.shots import shots_from_timeline
     from cinegrade.grading.stats_cache import StatsCache
@@ -85,20 +83,12 @@ def check(timeline: str, output: str | None, force: bool, json_path: str | None,
 
     loaded, _ = load_timeline(timeline, **input_options)
     shots = tuple(s for s in shots_from_timeline(loaded, timeline) if s.enabled)
-    probes = _probe(shots)
+    probes = probe_shots(shots)
     cache = None if no_cache else StatsCache(cache_dir)
-    jobs = jobs or os.cpu_count() or 1
-    show = not quiet and sys.stderr.isatty() and len(shots) > 0
-    with click.progressbar(length=len(shots), label="checking", file=sys.stderr,
-                           show_pos=True) if show else contextlib.nullcontext() as bar:
-        progress = bar.update if show else None
-        if jobs == 1 or len(shots) <= 1:
-            result = run_continuity(shots, settings, scene_by, probes, cache=cache,
-                                    progress=progress)
-        else:
-            with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as executor:
-                result = run_continuity(shots, settings, scene_by, probes, executor=executor,
-                                        cache=cache, progress=progress)
+    with progress_bar(len(shots), "checking", quiet) as progress, \
+            shot_executor(jobs, len(shots)) as executor:
+        result = run_continuity(shots, settings, scene_by, probes, executor=executor,
+                                cache=cache, progress=progress)
 
     if output:
         from cinegrade.grading.continuity_markers import add_markers
@@ -107,12 +97,7 @@ def check(timeline: str, output: str | None, force: bool, json_path: str | None,
         add_markers(loaded, result.shots, result.warnings)
         write_timeline(loaded, output, overwrite=force)
     if json_path:
-        document = json.dumps(report_json(result, timeline, scene_by, settings), indent=2,
-                              ensure_ascii=False)
-        if json_path == "-":
-            click.echo(document)
-        else:
-            write_text_atomically(json_path, document + "\n")
+        emit_json(json_path, report_json(result, timeline, scene_by, settings))
     if report_path:
         from cinegrade.grading.report_html import write_report
 
@@ -121,21 +106,6 @@ def check(timeline: str, output: str | None, force: bool, json_path: str | None,
         click.echo(warning_table(result.warnings, len(result.shots), len(result.cuts)))
     if fail_on and failing(result.warnings, fail_on):
         sys.exit(1)
-
-
-def _probe(shots) -> dict[int, object]:
-    from cinegrade.grading.media_probe import probe_media
-
-    found: dict[tuple, object] = {}
-    probes = {}
-    for shot in shots:
-        if shot.media_path is None:
-            continue
-        key = (shot.media_path, shot.sequence_start)
-        if key not in found:
-            found[key] = probe_media(shot.media_path, shot.sequence_start)
-        probes[shot.index] = found[key]
-    return probes
 
 
 def report_json(result, timeline: str, scene_by: str, settings) -> dict:

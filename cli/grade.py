@@ -15,39 +15,35 @@ import os
 
 import click
 
-from cinegrade.cli.timeline_input import analysis_options, load_timeline, timeline_input
+from cinegrade.cli.shot_work import analysis_options, progress_bar, shot_executor
+from cinegrade.cli.timeline_input import load_timeline, stacked, timeline_input
 
 
-def common_options(function):
-    """Options shared by ``grade``, ``match`` and ``look``."""
-    for option in reversed([
-        click.option("-o", "--output", required=True, metavar="OUT",
-                     help="The graded timeline (any OTIO adapter; .kdenlive for Kdenlive)."),
-        click.option("--force", is_flag=True, help="Replace OUT if it exists (kept as .bak)."),
-        click.option("--lut-size", type=click.Choice(["33", "65"]), default="33", show_default=True,
-                     help="Lattice size of the .cube files."),
-        click.option("--quiet", "-q", is_flag=True, help="No table on the terminal."),
-        analysis_options,
-        timeline_input,
-    ]):
-        function = option(function)
-    return function
+#: Options shared by ``grade``, ``match`` and ``look``.
+common_options = stacked([
+    click.option("-o", "--output", required=True, metavar="OUT",
+                 help="The graded timeline (any OTIO adapter; .kdenlive for Kdenlive)."),
+    click.option("--force", is_flag=True, help="Replace OUT if it exists (kept as .bak)."),
+    click.option("--lut-size", type=click.Choice(["33", "65"]), default="33", show_default=True,
+                 help="Lattice size of the .cube files."),
+    click.option("--quiet", "-q", is_flag=True, help="No table on the terminal."),
+    analysis_options,
+    timeline_input,
+])
 
 
-def match_options(function):
-    for option in reversed([
-        click.option("--reference", metavar="CLIP", help="Match the scene of CLIP to CLIP "
-                     "[default: a clip marked 'reference', else the shot nearest the scene's median]."),
-        click.option("--method", type=click.Choice(["lut", "cdl"]), default="lut", show_default=True,
-                     help="lut: white balance, exposure, tone, saturation baked; cdl: an ASC CDL any "
-                     "grading system reads."),
-        click.option("--strength", type=click.FloatRange(0, 1), default=1.0, show_default=True,
-                     help="How much of the match to apply."),
-        click.option("--scene-by", type=click.Choice(["markers", "auto", "none"]), default="markers",
-                     show_default=True, help="Scenes from 'scene…' markers/guides, by content, or none."),
-    ]):
-        function = option(function)
-    return function
+#: The matching options of ``grade`` and ``match``.
+match_options = stacked([
+    click.option("--reference", metavar="CLIP", help="Match the scene of CLIP to CLIP "
+                 "[default: a clip marked 'reference', else the shot nearest the scene's median]."),
+    click.option("--method", type=click.Choice(["lut", "cdl"]), default="lut", show_default=True,
+                 help="lut: white balance, exposure, tone, saturation baked; cdl: an ASC CDL any "
+                 "grading system reads."),
+    click.option("--strength", type=click.FloatRange(0, 1), default=1.0, show_default=True,
+                 help="How much of the match to apply."),
+    click.option("--scene-by", type=click.Choice(["markers", "auto", "none"]), default="markers",
+                 show_default=True, help="Scenes from 'scene…' markers/guides, by content, or none."),
+])
 
 
 @click.command("grade")
@@ -72,7 +68,6 @@ def run(timeline: str, *, output: str, force: bool = False, lut_size: str = "33"
         look_strength: float = 1.0, report_path: str | None = None) -> None:
     """The steps of ``grade`` (``match`` False: keep the clips' earlier matches; ``keep_look``
     with ``look`` None: keep their earlier looks)."""
-    import concurrent.futures
     from pathlib import Path
 
     from cinegrade.grading.grade import Grade, match_timeline, write_grade_cubes
@@ -106,15 +101,12 @@ def run(timeline: str, *, output: str, force: bool = False, lut_size: str = "33"
     found = None
     matches = {}
     if match or report_path:
-        jobs = jobs or os.cpu_count() or 1
         cache = None if no_cache else StatsCache(cache_dir)
-        arguments = dict(reference=reference, method=method, strength=strength, scene_by=scene_by,
-                         cache=cache, match=match)
-        if jobs == 1 or len(shots) <= 1:
-            found = match_timeline(loaded, shots, **arguments)
-        else:
-            with concurrent.futures.ProcessPoolExecutor(max_workers=min(jobs, len(shots))) as pool:
-                found = match_timeline(loaded, shots, executor=pool, **arguments)
+        with progress_bar(len(shots), "measuring", quiet) as progress, \
+                shot_executor(jobs, len(shots)) as executor:
+            found = match_timeline(loaded, shots, reference=reference, method=method,
+                                   strength=strength, scene_by=scene_by, cache=cache, match=match,
+                                   executor=executor, progress=progress)
         matches = dict(found.matches)
     grades = {}
     for shot in shots:

@@ -55,7 +55,7 @@ def info(timeline: str, as_json: bool, **input_options) -> None:
 
 def describe(timeline, path: str, adapter: str) -> dict:
     """The ``--json`` document (schema in the module docstring) for a read timeline."""
-    from cinegrade.grading.media_probe import probe_media
+    from cinegrade.grading.media_probe import probe_shots
     from cinegrade.grading.shots import (shots_from_timeline, timeline_rate,
                                          timeline_start_frame)
 
@@ -63,15 +63,10 @@ def describe(timeline, path: str, adapter: str) -> dict:
     start = timeline_start_frame(timeline)
     duration = round(timeline.duration().rescaled_to(rate).value)
     shots = shots_from_timeline(timeline, path, kind=None)
-    probes: dict[tuple[str, int | None], object] = {}
+    probes = probe_shots(shot for shot in shots if shot.track_kind == "video")
     clips = []
     for shot in shots:
-        probe = None
-        if shot.media_path is not None and shot.track_kind == "video":
-            key = (shot.media_path, shot.sequence_start)
-            if key not in probes:
-                probes[key] = probe_media(shot.media_path, shot.sequence_start)
-            probe = probes[key]
+        probe = probes.get(shot.index)
         media = {"kind": shot.media_kind, "path": shot.media_path, "url": shot.media_url,
                  "exists": bool(probe.exists) if probe is not None else _exists(shot.media_path)}
         for field in ("codec", "container", "pixel_format", "width", "height", "frames",

@@ -2,8 +2,7 @@
 
 ``--adapter NAME`` picks an OTIO adapter (default: by suffix), ``--rate FPS`` gives formats
 without a rate (EDL) theirs, ``-a KEY=VALUE`` passes an adapter argument, and ``--sequence NAME``
-picks a sequence of a Kdenlive 1.1 project (the adapter argument ``sequence``). The analysis
-options (``--jobs``, ``--no-cache``, ``--cache-dir``) are shared by the commands that measure shots.
+picks a sequence of a Kdenlive 1.1 project (the adapter argument ``sequence``).
 """
 
 from __future__ import annotations
@@ -13,7 +12,9 @@ from collections.abc import Callable, Sequence
 import click
 
 
-def _stacked(options: Sequence[Callable]) -> Callable:
+def stacked(options: Sequence[Callable]) -> Callable:
+    """One decorator applying ``options`` (click decorators) in the order listed."""
+
     def decorate(function: Callable) -> Callable:
         for option in reversed(options):
             function = option(function)
@@ -22,7 +23,7 @@ def _stacked(options: Sequence[Callable]) -> Callable:
 
 
 #: ``--adapter``, ``--rate``, ``-a/--adapter-arg``, ``--sequence``.
-timeline_input = _stacked([
+timeline_input = stacked([
     click.option("--adapter", metavar="NAME", help="OTIO adapter to read with (default: by suffix)."),
     click.option("--rate", metavar="FPS",
                  help="Frame rate for formats without one (EDL): 25, 29.97, 30000/1001."),
@@ -30,14 +31,6 @@ timeline_input = _stacked([
                  help="Extra argument for the adapter, e.g. ignore_timecode_mismatch=true."),
     click.option("--sequence", metavar="NAME",
                  help="The sequence of a Kdenlive 1.1 project to read (default: the main one)."),
-])
-
-#: ``--jobs``, ``--no-cache``, ``--cache-dir``.
-analysis_options = _stacked([
-    click.option("--jobs", type=click.IntRange(1, 1024), help="Worker processes [default: all cores]."),
-    click.option("--no-cache", is_flag=True, help="Neither read nor write the statistics cache."),
-    click.option("--cache-dir", type=click.Path(file_okay=False, path_type=str),
-                 help="Statistics cache folder [default: the user's cache folder]."),
 ])
 
 

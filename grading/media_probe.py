@@ -60,6 +60,21 @@ class MediaProbe:
         return self.exists and self.error is None
 
 
+def probe_shots(shots) -> dict[int, MediaProbe]:
+    """The probe of each shot's media by shot index (:class:`~cinegrade.grading.shots.Shot`),
+    each file or sequence probed once however many shots use it; shots without media left out."""
+    found: dict[tuple[str, int | None], MediaProbe] = {}
+    probes = {}
+    for shot in shots:
+        if shot.media_path is None:
+            continue
+        key = (shot.media_path, shot.sequence_start)
+        if key not in found:
+            found[key] = probe_media(*key)
+        probes[shot.index] = found[key]
+    return probes
+
+
 def probe_media(path: str | os.PathLike, start_number: int | None = None) -> MediaProbe:
     """Probe a movie, a still or an image sequence (a path holding ``%04d``; ``start_number`` is
     its first frame number, found from the files when not given)."""

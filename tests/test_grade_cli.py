@@ -5,8 +5,6 @@ toward its undrifted truth."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -19,9 +17,9 @@ from cinegrade.grading.footage import Framing, SceneSpec, ShotSpec, build_scene_
 from cinegrade.grading.grade_effects import EFFECT_NAME, clip_grade
 from cinegrade.grading.lut import apply_lut, read_cube
 from click.testing import CliRunner
+from melt_render import MELT, melt_frame
 
 pytest.importorskip("skimage")
-MELT = shutil.which("melt")
 DRIFT = Drift(white_balance_k=5600.0, exposure_stops=-0.3, saturation=1.2, gamma=1.05)
 SCENES = (
     SceneSpec("astronaut", (ShotSpec("astronaut", Framing("wide", (0.5, 0.3, 1.0))),
@@ -45,17 +43,6 @@ def run(*args: str):
     return result
 
 
-def _render(project: Path, frame: int, out: Path) -> np.ndarray:
-    from PIL import Image
-
-    out.mkdir()
-    subprocess.run([MELT, str(project), "-consumer", f"avformat:{out / 'f_%03d.png'}", "vcodec=png",
-                    f"in={frame}", f"out={frame}"], cwd=out, capture_output=True, timeout=120, check=False)
-    frames = sorted(out.glob("f_*.png"))
-    assert frames, f"melt wrote nothing for {project}"
-    return np.asarray(Image.open(frames[0]).convert("RGB")).astype(np.float64)
-
-
 @pytest.mark.skipif(MELT is None, reason="MLT's melt is not installed")
 def test_graded_kdenlive_project_renders_our_grade(scene_set, tmp_path) -> None:
     graded = tmp_path / "graded.kdenlive"
@@ -75,8 +62,8 @@ def test_graded_kdenlive_project_renders_our_grade(scene_set, tmp_path) -> None:
     kdenlive_adapter.write_to_file(otio.adapters.read_from_file(str(scene_set.timeline_path)), plain)
 
     frame = 12 + 6  # the middle of the drifted close-up (shots are 12 frames)
-    ours = _render(plain, frame, tmp_path / "plain")
-    theirs = _render(graded, frame, tmp_path / "graded")
+    ours = melt_frame(plain, frame, tmp_path / "plain")
+    theirs = melt_frame(graded, frame, tmp_path / "graded")
     lut = read_cube(cubes[1])
     expected = apply_lut(ours / 255.0, lut) * 255.0
     error = np.abs(expected - theirs)
@@ -159,8 +146,8 @@ def test_cdl_grade_also_as_kdenlive_sop_sat(scene_set, tmp_path) -> None:
     plain = tmp_path / "plain.kdenlive"
     kdenlive_adapter.write_to_file(otio.adapters.read_from_file(str(scene_set.timeline_path)), plain)
     frame = 12 + 6
-    ours = _render(plain, frame, tmp_path / "plain")
-    as_written = _render(graded, frame, tmp_path / "as_written")
+    ours = melt_frame(plain, frame, tmp_path / "plain")
+    as_written = melt_frame(graded, frame, tmp_path / "as_written")
     cube = read_cube(tmp_path / "cdl.grades" / "002-astronaut-02-close.cube")
     assert np.percentile(np.abs(apply_lut(ours / 255.0, cube) * 255.0 - as_written), 99) <= 1.0
 
@@ -180,7 +167,7 @@ def test_cdl_grade_also_as_kdenlive_sop_sat(scene_set, tmp_path) -> None:
     assert services == {"avfilter.lut3d": 2, "frei0r.sopsat": 2}  # one graded clip per scene
     switched = tmp_path / "sopsat.kdenlive"
     tree.write(switched)
-    rendered = _render(switched, frame, tmp_path / "sopsat")
+    rendered = melt_frame(switched, frame, tmp_path / "sopsat")
     meta = clip_grade(list(otio.adapters.read_from_file(str(graded_otio)).find_clips())[1])
     cdl = cdl_from_otio_metadata({"cdl": meta["cdl"]})
     expected = apply_cdl(ours / 255.0, cdl) * 255.0

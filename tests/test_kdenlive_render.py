@@ -6,8 +6,6 @@ missing media silently (exit 0).
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +14,7 @@ import pytest
 
 from cinegrade.otio_plugins import kdenlive_adapter
 
-MELT = shutil.which("melt")
+from melt_render import MELT, melt_frame
 pytestmark = pytest.mark.skipif(MELT is None, reason="MLT's melt is not installed")
 RATE = 24
 HEIGHT, WIDTH, COUNT = 48, 80, 6
@@ -27,20 +25,6 @@ def _frames() -> list[np.ndarray]:
     y, x = np.mgrid[0:HEIGHT, 0:WIDTH]
     return [np.stack([x / (WIDTH - 1), y / (HEIGHT - 1), 0.5 + 0.4 * np.sin(x / 6.0 + 1.5 * i)], -1)
             .clip(0, 1).astype(np.float32) for i in range(COUNT)]
-
-
-def _render(project: Path, frame: int, out_dir: Path, cwd: Path) -> np.ndarray:
-    """One frame of ``project`` rendered by melt as 8-bit RGB (run from ``cwd``)."""
-    out_dir.mkdir(exist_ok=True)
-    pattern = out_dir / "frame_%03d.png"
-    run = subprocess.run([MELT, str(project), "-consumer", f"avformat:{pattern}", "vcodec=png",
-                          f"in={frame}", f"out={frame}"], cwd=cwd, capture_output=True, text=True,
-                         timeout=120, check=False)
-    rendered = sorted(out_dir.glob("frame_*.png"))
-    assert rendered, f"melt wrote no frame for {project} (exit {run.returncode}): {run.stderr[-2000:]}"
-    from PIL import Image
-
-    return np.asarray(Image.open(rendered[0]).convert("RGB")).astype(np.float64)
 
 
 @pytest.fixture(scope="module")
@@ -87,9 +71,9 @@ def graded_render(tmp_path_factory):
     frame = 2  # timeline frame 2 shows source frame 3
     return {
         "frames": frames, "lut": lut, "frame": frame,
-        "plain": _render(plain, frame, work / "out_plain", elsewhere),
-        "graded": _render(graded, frame, work / "out_graded", elsewhere),
-        "legacy": _render(legacy, frame, work / "out_legacy", elsewhere),
+        "plain": melt_frame(plain, frame, work / "out_plain", elsewhere),
+        "graded": melt_frame(graded, frame, work / "out_graded", elsewhere),
+        "legacy": melt_frame(legacy, frame, work / "out_legacy", elsewhere),
     }
 
 
@@ -140,15 +124,7 @@ def test_real_project_edited_in_place_renders(samples, tmp_path) -> None:
     elsewhere.mkdir()
 
     def render(path: Path, tag: str, cwd: Path = elsewhere) -> np.ndarray:
-        out = tmp_path / tag
-        out.mkdir()
-        subprocess.run([MELT, str(path), "-consumer", f"avformat:{out / 'f_%03d.png'}", "vcodec=png",
-                        "width=192", "height=108", "in=3", "out=3"], cwd=cwd, capture_output=True, timeout=60)
-        from PIL import Image
-
-        frames = sorted(out.glob("f_*.png"))
-        assert frames, f"melt wrote nothing for {path}"
-        return np.asarray(Image.open(frames[0]).convert("RGB")).astype(np.float64)
+        return melt_frame(path, 3, tmp_path / tag, cwd, size=(192, 108))
 
     timeline = kdenlive_adapter.read_from_file(project / source.name)
     unchanged = elsewhere / "unchanged.kdenlive"

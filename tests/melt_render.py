@@ -1,0 +1,27 @@
+"""Frames of a Kdenlive project rendered by MLT's ``melt``, the renderer Kdenlive itself uses."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+
+MELT = shutil.which("melt")
+
+
+def melt_frame(project: Path, frame: int, out_dir: Path, cwd: Path | None = None,
+               size: tuple[int, int] | None = None) -> np.ndarray:
+    """Frame ``frame`` of ``project`` as 8-bit RGB in float64, rendered by melt from ``cwd``
+    (default: ``out_dir``), at ``size`` (width, height) or the project's profile."""
+    from PIL import Image
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    scale = [f"width={size[0]}", f"height={size[1]}"] if size else []
+    run = subprocess.run([MELT, str(project), "-consumer", f"avformat:{out_dir / 'f_%03d.png'}",
+                          "vcodec=png", *scale, f"in={frame}", f"out={frame}"],
+                         cwd=cwd or out_dir, capture_output=True, text=True, timeout=120, check=False)
+    rendered = sorted(out_dir.glob("f_*.png"))
+    assert rendered, f"melt wrote no frame for {project} (exit {run.returncode}): {run.stderr[-2000:]}"
+    return np.asarray(Image.open(rendered[0]).convert("RGB")).astype(np.float64)
