@@ -22,7 +22,8 @@ fields are only ever added, a change of meaning gets a new version)::
           "exposure_stops": float, "luminance_display": {"p1","p5","p50","p95","p99": float},
           "luminance_linear": {...same keys}, "clip_high": float, "clip_low": float,
           "cct_kelvin": float, "duv": float, "mired": float, "illuminant_xy": [x, y],
-          "neutral_share": float, "saturation": float, "lab_chroma": float,
+          "neutral_share": float, "illuminant_reliable": bool, "saturation": float,
+          "lab_chroma": float,
           "contrast": float, "lab_mean": [L, a, b], "lab_covariance": [[3 floats] x3],
           "hue_histogram": [24 floats], "frame_exposure_stops": [float],
           "frame_mired": [float], "flicker": float|null
@@ -117,12 +118,16 @@ def _table(report: dict) -> str:
         s = shot["stats"]
         clipped = "-" if s["clip_high"] is None else \
             f"{100 * s['clip_high']:.0f}/{100 * s['clip_low']:.0f}%"
+        light = (s["cct_kelvin"], s["duv"], s["mired"]) if s.get("illuminant_reliable") \
+            else (None, None, None)
+        status = ("cached" if shot["cached"] else "ok") if s["analysed"] else s["reason"]
+        if s["analysed"] and not s.get("illuminant_reliable"):
+            status += ", no neutrals to read the light from"
         rows.append((
             str(shot["index"]), shot["clip"] or "", number(s["exposure_stops"], "+.2f"),
-            number(s["cct_kelvin"], ".0f"), number(s["duv"], "+.4f"), number(s["mired"], ".1f"),
+            number(light[0], ".0f"), number(light[1], "+.4f"), number(light[2], ".1f"),
             number(s["saturation"], ".3f"), number(s["contrast"], ".2f"),
-            number(s["flicker"], ".3f"), clipped,
-            ("cached" if shot["cached"] else "ok") if s["analysed"] else s["reason"],
+            number(s["flicker"], ".3f"), clipped, status,
         ))
     widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
     lines = ["  ".join(cell.ljust(w) if i == 1 else cell.rjust(w)

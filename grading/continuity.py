@@ -395,8 +395,8 @@ class ColourWobble(ShotRule):
     name = "colour_wobble"
 
     def check_shot(self, shot, stats, settings, scene):
-        if len(stats.frame_mired) < 2:
-            return
+        if len(stats.frame_mired) < 2 or not stats.illuminant_reliable:
+            return  # without neutral surfaces the "illuminant" follows the content
         spread = max(stats.frame_mired) - min(stats.frame_mired)
         severity = _severity(spread, settings.colour_wobble_mired,
                              settings.colour_wobble_mired_error)

@@ -277,7 +277,8 @@ def estimate_global(reference: ShotStats, shot: ShotStats) -> tuple[np.ndarray, 
     of luma) and saturation (mean chroma) also change with framing, so each is shrunk by
     :data:`GLOBAL_SHRINK`, white balance too (measured: the illuminant estimate moves with
     content more than its design hopes), and a white-balance jump beyond
-    :data:`GLOBAL_MAX_MIRED` is taken as content; the result is held within
+    :data:`GLOBAL_MAX_MIRED` is taken as content, as is any illuminant of a shot without
+    neutral surfaces (``illuminant_reliable`` false); the result is held within
     :data:`GLOBAL_BOUNDS`. Confidence: :data:`GLOBAL_CONFIDENCE` times the weaker near-neutral
     evidence of the two (as a share, saturating at 10 %).
     """
@@ -287,7 +288,7 @@ def estimate_global(reference: ShotStats, shot: ShotStats) -> tuple[np.ndarray, 
     gains = np.log(_lms_of_xy(shot.illuminant_xy) / _lms_of_xy(reference.illuminant_xy))
     gains -= _luminance_of_log_gains(gains)  # white balance only: keep white's luminance
     parameters = np.zeros(6)
-    if shot.mired is not None and reference.mired is not None \
+    if shot.illuminant_reliable and reference.illuminant_reliable \
             and abs(shot.mired - reference.mired) <= GLOBAL_MAX_MIRED:
         parameters[:3] = GLOBAL_SHRINK["white_balance"] * gains
     if shot.exposure_stops is not None and reference.exposure_stops is not None:
@@ -420,22 +421,33 @@ def match_via(match: Match, via: Match, frames: Sequence[np.ndarray],
     return chained
 
 
+#: Added to the distance from the scene's median look of a shot whose illuminant is unreliable
+#: (in the units of :func:`scene_median_reference`: half of 10 mired).
+UNRELIABLE_REFERENCE_PENALTY = 0.5
+
+
 def scene_median_reference(candidates: Sequence[int], stats: Mapping[int, ShotStats]) -> int | None:
     """The shot nearest the scene's median look: exposure (per 0.25 stop), white balance (per
-    10 mired), saturation and contrast (per 10 %), the distance over the statistics both have.
+    10 mired, where the illuminant is reliable), saturation and contrast (per 10 %), the
+    distance over the statistics both have; a shot whose illuminant is unreliable is a poorer
+    reference for white balance and pays :data:`UNRELIABLE_REFERENCE_PENALTY`.
     Shots without statistics are never chosen unless none has any (then the first)."""
     analysed = [i for i in candidates if i in stats and stats[i].analysed]
     if not analysed:
         return candidates[0] if candidates else None
 
     def features(s: ShotStats) -> list[float]:
-        return [(s.exposure_stops or 0.0) / 0.25, (s.mired or 0.0) / 10.0,
+        mired = s.mired / 10.0 if s.illuminant_reliable else math.nan
+        return [(s.exposure_stops or 0.0) / 0.25, mired,
                 math.log(max(s.saturation or 1e-3, 1e-3)) / 0.1,
                 math.log(max(s.contrast or 1e-3, 1e-3)) / 0.1]
 
     values = np.array([features(stats[i]) for i in analysed])
-    median = np.median(values, axis=0)
-    distance = np.sqrt(((values - median) ** 2).sum(axis=1))
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # no shot with a reliable illuminant
+        median = np.nanmedian(values, axis=0)
+    distance = np.sqrt(np.nansum((values - median) ** 2, axis=1))
+    distance += np.isnan(values[:, 1]) * UNRELIABLE_REFERENCE_PENALTY
     return analysed[int(np.argmin(distance))]
 
 

@@ -144,8 +144,10 @@ def render_report(result, title: str = "continuity check") -> str:
         stats = result.stats.get(shot.index)
         numbers = ""
         if stats is not None and stats.analysed:
+            light = f"{stats.cct_kelvin:.0f} K" if stats.illuminant_reliable \
+                else "light unknown (no neutral surfaces)"
             numbers = (f"<br>exposure {stats.exposure_stops:+.2f} stops · "
-                       f"{stats.cct_kelvin:.0f} K · saturation {stats.saturation:.3f}")
+                       f"{light} · saturation {stats.saturation:.3f}")
         elif stats is not None:
             numbers = f"<br>not analysed: {html.escape(stats.reason or '')}"
         out.append(f'<div class="shot" id="shot-{shot.index}">{image}<div class="meta">'
@@ -173,7 +175,7 @@ def render_report(result, title: str = "continuity check") -> str:
         xs.append(shot.record.start + shot.record.duration / 2)
         labels.append(shot.clip_name)
         exposure.append(stats.exposure_stops if ok else None)
-        mired.append(stats.mired if ok else None)
+        mired.append(stats.mired if ok and stats.illuminant_reliable else None)
         saturation.append(stats.saturation if ok else None)
         marks.append(shot.index in flagged)
     out.append(line_plot_svg("Exposure (median vs 18 % grey)", "stops", xs, exposure, labels, marks))

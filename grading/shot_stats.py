@@ -22,10 +22,14 @@ outside scripts read them):
 ``clip_high`` / ``clip_low``
     share of pixels with any channel ≥ :data:`CLIP_HIGH` (blown highlights) / all channels ≤
     :data:`CLIP_LOW` (crushed blacks), display values.
-``cct_kelvin``, ``duv``, ``mired``, ``illuminant_xy``, ``neutral_share``
+``cct_kelvin``, ``duv``, ``mired``, ``illuminant_xy``, ``neutral_share``, ``illuminant_reliable``
     the illuminant estimated from near-neutral pixels (:func:`estimate_illuminant`), its CIE 1931
     xy, its correlated colour temperature and distance from the Planckian locus in CIE 1960 uv
-    (Ohno 2013), 10⁶ / CCT, and the share of usable pixels the estimate rests on (evidence).
+    (Ohno 2013), 10⁶ / CCT, the share of usable pixels the estimate rests on (evidence), and
+    whether it can be trusted as the colour of the light (:attr:`Illuminant.reliable`): false
+    when the near-neutrals are too few or their colour is no light source's (a frame of blue
+    sky reads as 100 000 K). The numbers are kept either way — they still move with a
+    white-balance drift — but absolute readings of an unreliable illuminant mean little.
 ``saturation``
     mean chroma about Rec.709 luma on display-encoded values: the mean over pixels of
     ‖R'G'B' − Y'·(1, 1, 1)‖ (Euclidean, Y' as above). This is the axis the ASC CDL saturation
@@ -70,7 +74,7 @@ import numpy as np
 from cinegrade.grading.drifts import MID_GREY_LINEAR, REC709_LUMA
 
 #: Bump when a statistic's definition changes: cached results of other versions are ignored.
-STATS_VERSION = 1
+STATS_VERSION = 2
 
 PERCENTILES = (1, 5, 50, 95, 99)
 MIDDLE_GREY = MID_GREY_LINEAR
@@ -100,13 +104,25 @@ _LMS_TO_RGB = np.linalg.inv(colour.adaptation.CAT_CAT02 @ _BT709.matrix_RGB_to_X
 _D65_LMS = colour.adaptation.CAT_CAT02 @ colour.xy_to_XYZ(_D65_XY)
 
 #: Near-neutral thresholds (Euclidean distance in zero-mean log-LMS, ≈ relative chroma) of the
-#: successive passes of :func:`estimate_illuminant`: coarse to fine.
+#: successive passes of the cluster search in :func:`estimate_illuminant`: coarse to fine. The
+#: last is also the radius within which a pixel counts towards ``neutral_share``.
 NEUTRAL_THRESHOLDS = (0.25, 0.15, 0.10, 0.10, 0.10, 0.10)
+#: Width σ (log-LMS distance) of the Gaussian kernel of the final mean-shift: a smooth kernel has
+#: one mode where a flat one stops anywhere on a plateau of near-neutral colours (measured on
+#: scikit-image's motorcycle: 321 K off with the flat kernel, 67 K with this one).
+NEUTRAL_SIGMA = 0.07
+#: Iterations of that mean-shift at most, and the step (log-LMS) below which it has converged.
+#: It converges on the search's pixels, then takes a few more steps over all candidates, as a
+#: frame's estimate does from the shot's: those start within a mired or two of their mode.
+REFINE_ITERATIONS, REFINE_TOLERANCE = 12, 1e-4
+FINAL_REFINE_ITERATIONS = FRAME_REFINE_ITERATIONS = 4
 #: Luminance band of near-neutral candidates, relative to the frame's 95th percentile of
 #: luminance (so an exposure change keeps the same pixels) — the darkest are noise, the
 #: brightest the first to clip — and the absolute noise floor below which none counts.
 NEUTRAL_DARK, NEUTRAL_BRIGHT, NEUTRAL_NOISE = 0.03, 0.9, 0.002
-#: Pixels the search for near-neutral clusters looks at (an even stride through them).
+#: Pixels the search for near-neutral clusters looks at: an even stride through all pixels,
+#: taken before the candidates are chosen, so that a drift, which changes which pixels are
+#: candidates only near clipping, does not change which pixels the search sees.
 SEARCH_PIXELS = 6_000
 #: Another cluster of near-neutrals replaces the one found from grey world only when its
 #: luminance-weighted support is this many times larger: a clear win, not a coin toss that a
@@ -118,6 +134,13 @@ CLUSTER_SWITCH = 1.5
 NEUTRAL_MAX_LINEAR = 0.6
 #: With fewer candidate pixels than this the estimate is grey world (``neutral_share`` 0).
 NEUTRAL_MIN_PIXELS = 50
+#: An estimate is reliable (:attr:`Illuminant.reliable`) with at least this share of usable
+#: pixels near it, a CCT inside this range (K: candle light to blue-sky shade, the span of real
+#: light sources) and a Duv within this distance of the Planckian locus (the ANSI C78.377
+#: quadrangles reach ±0.006, daylight sits near +0.003; 0.02 leaves room for tinted drifts).
+RELIABLE_SHARE = 0.02
+RELIABLE_CCT = (1500.0, 20000.0)
+RELIABLE_DUV = 0.02
 #: Exponent of the BT.1886 reference EOTF; with L_W = 1 and L_B = 0 the EOTF is V ** 2.4.
 BT1886_GAMMA = np.float32(2.4)
 
@@ -143,6 +166,16 @@ class Illuminant:
     @property
     def mired(self) -> float:
         return 1e6 / self.cct_kelvin
+
+    @property
+    def reliable(self) -> bool:
+        """Whether the estimate can stand for the colour of the light: enough near-neutral
+        evidence (:data:`RELIABLE_SHARE`) and a chromaticity that a light source can have
+        (:data:`RELIABLE_CCT`, :data:`RELIABLE_DUV`). A scene without neutral surfaces — sky,
+        sea, a red wall — fails the second test: its "illuminant" is its dominant colour."""
+        low, high = RELIABLE_CCT
+        return (self.neutral_share >= RELIABLE_SHARE and low <= self.cct_kelvin <= high
+                and abs(self.duv) <= RELIABLE_DUV)
 
 
 def illuminant_from_xy(xy: Sequence[float], neutral_share: float = 1.0) -> Illuminant:
@@ -171,35 +204,42 @@ def estimate_illuminant(linear: np.ndarray, display: np.ndarray | None = None) -
     near-neutral surfaces: iterative grey-pixel selection in the spirit of Huo et al. (2006),
     "Robust automatic white balance algorithm using gray color points in images", IEEE Trans.
     Consumer Electronics 52(2), done in CAT02 cone space (CIE 159:2004), with a search over
-    starting points so that one large coloured surface cannot capture it.
+    starting points so that one large coloured surface cannot capture it, and a Gaussian
+    mean-shift (Comaniciu & Meer 2002, "Mean shift: a robust approach toward feature space
+    analysis", IEEE TPAMI 24(5)) for the final estimate.
 
     1. Candidates: all cone responses positive, no channel clipped (``display`` ≥
        :data:`CLIP_HIGH`).
     2. A pass, from an estimate: white-balance the pixels to D65 with it (von Kries in CAT02),
-       keep those that, so balanced, are neither dark (Y ≤ 1 %, noise) nor near clipping (a
-       channel ≥ :data:`NEUTRAL_MAX_LINEAR`) and whose chromaticity lies within a threshold of
-       neutral (distance in zero-mean log-LMS, :data:`NEUTRAL_THRESHOLDS`, coarse to fine);
-       the new estimate is their mean LMS, so brighter greys weigh more (white patch among the
-       greys). Repeated passes settle on one cluster of near-neutral-looking pixels.
-    3. Passes start from grey world (the mean of all candidates) and from points of the
-       Planckian locus (2000–20000 K); each settles on a cluster whose support is the summed
-       luminance of its pixels. The grey-world cluster wins unless another has
-       :data:`CLUSTER_SWITCH` times its support: warm skin filling a close-up pulls grey world
-       onto itself, while the greys of the walls and the whites, brighter and as many, win.
-    4. Final passes over all pixels from the winner.
+       keep those that, so balanced, are neither dark (noise) nor near clipping (a channel ≥
+       :data:`NEUTRAL_MAX_LINEAR`) and whose chromaticity lies within a threshold of neutral
+       (distance in zero-mean log-LMS, :data:`NEUTRAL_THRESHOLDS`, coarse to fine); the new
+       estimate is their mean LMS, so brighter greys weigh more (white patch among the greys).
+       Repeated passes settle on one cluster of near-neutral-looking pixels.
+    3. On :data:`SEARCH_PIXELS` of the pixels, passes start from grey world (the mean of all
+       candidates) and from points of the Planckian locus (2000–20000 K); each settles on a
+       cluster whose support is the summed luminance of its pixels. The grey-world cluster
+       wins unless another has :data:`CLUSTER_SWITCH` times its support: warm skin filling a
+       close-up pulls grey world onto itself, while the greys of the walls and the whites,
+       brighter and as many, win.
+    4. From the winner, over all candidates, the same mean with Gaussian weights of the
+       distance (:data:`NEUTRAL_SIGMA`) until it converges: the flat window of step 2 stops
+       anywhere on a plateau of near-neutral colours, the Gaussian at the plateau's mode.
 
-    ``neutral_share`` is the share of usable pixels in the final cluster: the evidence.
+    ``neutral_share`` is the share of usable pixels within the last threshold of the result.
     A white-balance change by von Kries adaptation in CAT02 (what the drift generator does,
     and roughly what a camera's white balance is) scales every pixel's LMS by one gain; grey
-    world, the balanced pixels and the cluster means all follow it, so the estimate moves with
-    the drift whatever the content, up to pixels that really clip, coding noise, and the rare
-    scene whose two best clusters come close to :data:`CLUSTER_SWITCH`.
+    world, the balanced pixels, the distances and the means all follow it, and the search sees
+    the same pixels, so the estimate moves with the drift whatever the content, up to pixels
+    that really clip, coding noise, and the rare scene whose two best clusters come close to
+    :data:`CLUSTER_SWITCH`.
     """
     linear = _planar(linear)
     display = _planar(display) if display is not None else None
     lms, log_chroma, candidate = _neutral_candidates(linear, display)
-    return _estimate(linear[:, candidate], lms[:, candidate], log_chroma[:, candidate],
-                     NEUTRAL_THRESHOLDS)
+    estimate, share = _estimate_lms(linear[:, candidate], lms[:, candidate],
+                                    log_chroma[:, candidate], _search_mask(candidate))
+    return _illuminants_from_lms(estimate[None], [share])[0]
 
 
 def _planar(pixels: np.ndarray, stride: int = 1) -> np.ndarray:
@@ -236,17 +276,7 @@ def _passes(linear: np.ndarray, lms: np.ndarray, log_chroma: np.ndarray,
         if not active.size:
             break
         estimate = estimates[active]
-        white = estimate / (estimate @ _LMS_TO_XYZ[1])[:, None]  # luminance 1
-        # _LMS_TO_RGB @ diag(D65 / white) @ _RGB_TO_LMS, for each start
-        balance = ((_LMS_TO_RGB[None] * (_D65_LMS / white)[:, None, :]) @ _RGB_TO_LMS
-                   ).astype(np.float32)
-        balanced = balance @ linear
-        luminance = LUMA_WEIGHTS @ balanced
-        usable = (balanced.max(axis=1) < NEUTRAL_MAX_LINEAR) & (luminance > NEUTRAL_NOISE)
-        log_estimate = np.log(estimate)
-        centre = (log_estimate - log_estimate.mean(axis=1, keepdims=True)).astype(np.float32)
-        distance2 = ((log_chroma[0] - centre[:, 0:1]) ** 2 + (log_chroma[1] - centre[:, 1:2]) ** 2
-                     + (log_chroma[2] - centre[:, 2:3]) ** 2)
+        luminance, usable, distance2 = _balanced(linear, log_chroma, estimate)
         near = usable & (distance2 < np.float32(threshold**2))
         counts = np.count_nonzero(near, axis=1)
         found = counts > 0
@@ -260,6 +290,66 @@ def _passes(linear: np.ndarray, lms: np.ndarray, log_chroma: np.ndarray,
     return estimates, shares, supports
 
 
+def _balanced(linear: np.ndarray, log_chroma: np.ndarray, estimates: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Planar pixels white-balanced to D65 by each of ``estimates`` (K, 3) LMS (von Kries in
+    CAT02, white's luminance kept): their luminance (K, N), whether they are usable — neither
+    noise nor near clipping (K, N) — and their squared log-chroma distance from each estimate
+    (K, N)."""
+    white = estimates / (estimates @ _LMS_TO_XYZ[1])[:, None]  # luminance 1
+    # _LMS_TO_RGB @ diag(D65 / white) @ _RGB_TO_LMS, for each estimate
+    balance = ((_LMS_TO_RGB[None] * (_D65_LMS / white)[:, None, :]) @ _RGB_TO_LMS
+               ).astype(np.float32)
+    balanced = balance @ linear
+    luminance = LUMA_WEIGHTS @ balanced
+    usable = (balanced.max(axis=1) < NEUTRAL_MAX_LINEAR) & (luminance > NEUTRAL_NOISE)
+    log_estimate = np.log(estimates)
+    centre = (log_estimate - log_estimate.mean(axis=1, keepdims=True)).astype(np.float32)
+    distance2 = ((log_chroma[0] - centre[:, 0:1]) ** 2 + (log_chroma[1] - centre[:, 1:2]) ** 2
+                 + (log_chroma[2] - centre[:, 2:3]) ** 2)
+    return luminance, usable, distance2
+
+
+def _mean_shift(linear: np.ndarray, lms: np.ndarray, log_chroma: np.ndarray,
+                start: np.ndarray, iterations: int = REFINE_ITERATIONS
+                ) -> tuple[np.ndarray, float]:
+    """Gaussian mean-shift of the near-neutral estimate from ``start`` (LMS) over planar
+    pixels: the mean LMS of usable pixels weighted by exp(−d² / 2σ²) of their log-chroma
+    distance d (σ = :data:`NEUTRAL_SIGMA`), repeated to convergence. Which pixels are usable
+    (not noise, not near clipping once balanced) is decided from ``start``: the shift moves
+    the estimate by a few mired, too little to change that. Returns the estimate and the share
+    of usable pixels within the last of :data:`NEUTRAL_THRESHOLDS` of it."""
+    estimate = np.asarray(start, dtype=np.float64)
+    _, usable, distance2 = _balanced(linear, log_chroma, estimate[None])
+    keep = np.flatnonzero(usable[0])
+    if not keep.size:
+        return estimate, 0.0
+    lms, log_chroma = np.ascontiguousarray(lms[:, keep]), np.ascontiguousarray(log_chroma[:, keep])
+    distance2 = distance2[0, keep]
+    for _ in range(iterations):
+        weights = np.exp(distance2 * np.float32(-0.5 / NEUTRAL_SIGMA**2))
+        moved = (lms @ weights).astype(np.float64) / float(weights.sum(dtype=np.float64))
+        step = np.abs(np.log(moved / estimate)).max()
+        estimate = moved
+        log_estimate = np.log(estimate)
+        centre = (log_estimate - log_estimate.mean()).astype(np.float32)[:, None]
+        distance2 = ((log_chroma[0] - centre[0]) ** 2 + (log_chroma[1] - centre[1]) ** 2
+                     + (log_chroma[2] - centre[2]) ** 2)
+        if step < REFINE_TOLERANCE:
+            break
+    near = np.count_nonzero(distance2 < np.float32(NEUTRAL_THRESHOLDS[-1] ** 2))
+    return estimate, near / keep.size
+
+
+def _search_mask(candidate: np.ndarray) -> np.ndarray:
+    """Which of the candidate pixels the cluster search looks at: every k-th pixel of all of
+    them (candidates or not), k chosen so that about :data:`SEARCH_PIXELS` candidates remain.
+    A stride through all pixels, unlike one through the candidates, keeps the same pixels when
+    a drift moves a few in or out of the candidates."""
+    step = max(1, int(np.count_nonzero(candidate)) // SEARCH_PIXELS)
+    return (np.arange(candidate.size) % step == 0)[candidate]
+
+
 @lru_cache(maxsize=1)
 def _start_points() -> np.ndarray:
     """LMS of the Planckian locus (Ohno 2013) from 2000 K to 20000 K every 30 mired: where the
@@ -269,32 +359,29 @@ def _start_points() -> np.ndarray:
     return colour.xy_to_XYZ(colour.UCS_uv_to_xy(uv)) @ colour.adaptation.CAT_CAT02.T
 
 
-def _estimate(linear: np.ndarray, lms: np.ndarray, log_chroma: np.ndarray,
-              thresholds: Sequence[float], start: np.ndarray | None = None) -> Illuminant:
-    """:func:`estimate_illuminant` over planar candidate pixels; from ``start`` only, if given."""
-    estimate, share = _estimate_lms(linear, lms, log_chroma, thresholds, start)
-    return _illuminants_from_lms(estimate[None], [share])[0]
-
-
 def _estimate_lms(linear: np.ndarray, lms: np.ndarray, log_chroma: np.ndarray,
-                  thresholds: Sequence[float], start: np.ndarray | None = None
+                  search: np.ndarray | None, start: np.ndarray | None = None
                   ) -> tuple[np.ndarray, float]:
-    """:func:`_estimate` as (illuminant LMS, neutral share), before CCT and Duv."""
+    """:func:`estimate_illuminant` over planar candidate pixels, as (illuminant LMS, neutral
+    share): the cluster search and the mean-shift over the ``search`` mask of them
+    (:func:`_search_mask`), then a few mean-shift steps over all of them; given a ``start`` (a frame's estimate from the shot's),
+    a short mean-shift from there only."""
     if lms.shape[1] < NEUTRAL_MIN_PIXELS:
         fallback = start if start is not None else (
             lms.mean(axis=1, dtype=np.float64) if lms.shape[1] else _D65_LMS)
         return np.asarray(fallback, dtype=np.float64), 0.0
-    if start is None:
-        step = max(1, lms.shape[1] // SEARCH_PIXELS)
-        sub = (linear[:, ::step], lms[:, ::step], log_chroma[:, ::step])
-        grey_world = lms.mean(axis=1, dtype=np.float64)
-        found, _, supports = _passes(*sub, thresholds, np.vstack([grey_world, _start_points()]))
-        start, best_support = found[0], supports[0] * CLUSTER_SWITCH
-        for point, support in zip(found[1:], supports[1:]):
-            if support > best_support:
-                start, best_support = point, support
-    estimate, share, _ = _passes(linear, lms, log_chroma, thresholds[-2:], start)
-    return estimate[0], float(share[0])
+    if start is not None:
+        return _mean_shift(linear, lms, log_chroma, start, FRAME_REFINE_ITERATIONS)
+    sub = (linear[:, search], lms[:, search], log_chroma[:, search])
+    grey_world = lms.mean(axis=1, dtype=np.float64)
+    found, _, supports = _passes(*sub, NEUTRAL_THRESHOLDS,
+                                 np.vstack([grey_world, _start_points()]))
+    start, best_support = found[0], supports[0] * CLUSTER_SWITCH
+    for point, support in zip(found[1:], supports[1:]):
+        if support > best_support:
+            start, best_support = point, support
+    start, _ = _mean_shift(*sub, start)
+    return _mean_shift(linear, lms, log_chroma, start, FINAL_REFINE_ITERATIONS)
 
 
 def _xy_from_lms(lms: np.ndarray) -> np.ndarray:
@@ -358,6 +445,7 @@ class ShotStats:
     mired: float | None = None
     illuminant_xy: tuple[float, float] | None = None
     neutral_share: float | None = None
+    illuminant_reliable: bool | None = None
     saturation: float | None = None
     lab_chroma: float | None = None
     contrast: float | None = None
@@ -423,7 +511,7 @@ def shot_stats(
     lms, log_chroma, candidate = _neutral_candidates(linear, display)
     pick = np.flatnonzero(candidate)
     estimate, share = _estimate_lms(linear[:, pick], lms[:, pick], log_chroma[:, pick],
-                                    NEUTRAL_THRESHOLDS)
+                                    _search_mask(candidate))
     estimates, shares = [estimate], [share]  # the shot's, then each frame's
     pooled = _lms_from_xy(_xy_from_lms(estimate))
     frame_exposures = []
@@ -434,7 +522,7 @@ def shot_stats(
         frame_exposures.append(_exposure(luminance[span]))
         sub = span.start + np.flatnonzero(candidate[span])
         estimate, share = _estimate_lms(linear[:, sub], lms[:, sub], log_chroma[:, sub],
-                                        NEUTRAL_THRESHOLDS[-1:], start=pooled)
+                                        None, start=pooled)
         estimates.append(estimate)
         shares.append(share)
     illuminant, *frame_illuminants = _illuminants_from_lms(np.stack(estimates), shares)
@@ -463,6 +551,7 @@ def shot_stats(
         mired=illuminant.mired,
         illuminant_xy=illuminant.xy,
         neutral_share=illuminant.neutral_share,
+        illuminant_reliable=illuminant.reliable,
         saturation=float(np.sqrt(((display - luma_display) ** 2).sum(axis=0)).mean()),
         lab_chroma=float(chroma.mean()),
         contrast=float(log_luminance.std()),

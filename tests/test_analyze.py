@@ -155,3 +155,65 @@ def test_cli_bad_input(tmp_path):
     missing = runner.invoke(cinegrade, ["analyze", str(tmp_path / "none.otio")])
     assert missing.exit_code == 2 and "none.otio" in missing.output
     assert runner.invoke(cinegrade, ["analyze", "x.otio", "--samples", "0"]).exit_code == 2
+
+
+STILLS = ("astronaut", "chelsea", "coffee", "motorcycle_left", "rocket")
+WHITE_BALANCES = (4000.0, 5000.0, 8000.0, 10000.0)
+
+
+@pytest.fixture(scope="module")
+def white_balance_set(tmp_path_factory):
+    """Every still of the demo panned under each white balance of the issue's range, through
+    H.264 4:2:0 and back: (still, truth stats, drifted stats, drift) per shot."""
+    scenes = tuple(footage.SceneSpec(name, tuple(
+        footage.ShotSpec(name, footage.Framing("pan", (0.4, 0.5, 1.3), (0.6, 0.5, 1.3)))
+        for _ in WHITE_BALANCES)) for name in STILLS)
+    drifts = {footage.shot_name(scene, i): Drift(white_balance_k=cct)
+              for scene in scenes for i, cct in enumerate(WHITE_BALANCES)}
+    scene_set = footage.build_scene_set(tmp_path_factory.mktemp("white"), scenes,
+                                        size=(320, 180), seconds=0.5, drifts=drifts)
+
+    def analyse(path):
+        timeline = otio.adapters.read_from_file(str(path))
+        return {r.shot.clip_name: r.stats
+                for r in analyse_shots(shots_from_timeline(timeline, path), SampleSettings())}
+
+    truth, drifted = analyse(scene_set.truth_timeline_path), analyse(scene_set.timeline_path)
+    return scene_set, [(s.source, truth[s.name], drifted[s.name], s.drift)
+                       for s in scene_set.shots]
+
+
+def test_white_balance_of_every_still_within_150_kelvin(white_balance_set):
+    """The issue's target on every demo still: 150 K, and in mired (fairer at high CCT, where
+    150 K is under 2 mired) within 3 except where the drift clips the coffee's warm whites.
+    The rocket has no neutral surfaces: its undrifted illuminant reads as its blue sky and is
+    flagged unreliable, so there is no truth to hold its drifted shots to."""
+    checked = 0
+    for still, truth, drifted, drift in white_balance_set[1]:
+        if still == "rocket":
+            assert truth.illuminant_reliable is False
+            continue
+        assert truth.illuminant_reliable and drifted.illuminant_reliable, (still, drift)
+        expected = predicted_cct(truth.illuminant_xy, drift.white_balance_k)
+        assert drifted.cct_kelvin == pytest.approx(expected, abs=150), (still, drift)
+        if drifted.clip_high < 0.03:
+            assert drifted.mired == pytest.approx(1e6 / expected, abs=3.0), (still, drift)
+        checked += 1
+    assert checked == 16
+
+
+def test_table_and_report_say_when_the_light_is_unknown(white_balance_set, tmp_path):
+    """The undrifted rocket's "illuminant" is its sky: the table shows no CCT for it and says
+    why, where the other stills get theirs."""
+    scene_set, _ = white_balance_set
+    table = CliRunner().invoke(cinegrade, ["analyze", str(scene_set.truth_timeline_path),
+                                           "--no-cache", "--jobs", "1"])
+    assert table.exit_code == 0, table.output
+    rows = {line.split()[1]: line for line in table.output.splitlines()
+            if "-pan " in line}
+    rocket = [line for name, line in rows.items() if name.startswith("rocket")]
+    others = [line for name, line in rows.items() if not name.startswith("rocket")]
+    assert len(rocket) == 4 and len(others) == 16
+    assert all("no neutrals to read the light from" in line for line in rocket)
+    assert not any("100000" in line for line in rocket)
+    assert not any("no neutrals" in line for line in others)

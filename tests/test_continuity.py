@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 import math
 
@@ -59,7 +61,8 @@ def test_saturation_is_symmetric_in_log():
 
 
 def test_shot_and_timeline_rules():
-    stats = ShotStats(flicker=0.05, frame_mired=(150.0, 200.0), clip_high=0.2, clip_low=0.0,
+    stats = ShotStats(flicker=0.05, frame_mired=(150.0, 200.0), illuminant_reliable=True,
+                      clip_high=0.2, clip_low=0.0,
                       luminance_display={"p1": 0.0, "p5": 0.0, "p50": 0.01, "p95": 0.01, "p99": 0.01},
                       frame_exposure_stops=(-12.0,))
     shots = (make_shot(0, 0), make_shot(1, 24, frames=2), make_shot(2, 26, kind="missing", path=None))
@@ -70,6 +73,10 @@ def test_shot_and_timeline_rules():
     assert found == worst_first(found) and found[0].severity == ERROR
     assert failing(found, "error") and failing(found, "warning")
     assert not failing([w for w in found if w.severity == WARNING], "error")
+    # the same wobble in a shot without neutral surfaces is its content moving, not its light
+    skyline = dataclasses.replace(stats, illuminant_reliable=False)
+    assert not [w for w in check_continuity(CheckInput(shots, stats={0: skyline}))
+                if w.rule == "colour_wobble"]
 
 
 def test_mixed_formats_flags_the_odd_clip():

@@ -131,9 +131,9 @@ def test_bad_options_are_input_errors() -> None:
         match_shot(1, "a", None, 0, "b", "lut", strength=1.5)
 
 
-def _stats(exposure: float, mired: float) -> ShotStats:
+def _stats(exposure: float, mired: float, reliable: bool = True) -> ShotStats:
     return ShotStats(frame_count=1, exposure_stops=exposure, mired=mired, saturation=0.2,
-                     contrast=1.5)
+                     contrast=1.5, illuminant_reliable=reliable)
 
 
 def test_references_by_option_marker_and_median() -> None:
@@ -142,6 +142,11 @@ def test_references_by_option_marker_and_median() -> None:
     stats = {0: _stats(1.0, 150), 1: _stats(0.0, 155), 2: _stats(-0.8, 160), 3: _stats(0, 150),
              4: _stats(0.1, 150)}
     assert scene_median_reference([0, 1, 2], stats) == 1
+    # white balance decides between equal exposures, unless a shot's illuminant is unreliable
+    tied = {0: _stats(0.0, 150), 1: _stats(0.0, 170), 2: _stats(0.0, 172), 3: _stats(0.0, 10, False)}
+    assert scene_median_reference([0, 1, 2], tied) == 1
+    assert scene_median_reference([3, 0, 1, 2], tied) == 1
+    assert scene_median_reference([3], tied) == 3
     assert choose_references(names, scenes, stats) == {"s1": 1, "s2": 3}
     assert choose_references(names, scenes, stats, "c")["s1"] == 2
     assert choose_references(names, scenes, stats, marked=[4]) == {"s1": 1, "s2": 4}
@@ -192,3 +197,22 @@ def test_match_through_a_shot_both_share_content_with() -> None:
         after = delta_e(chained.correct(right[0]), right_truth[0])
         assert after <= 1.5 < delta_e(right[0], right_truth[0]) / 4, (method, after)
     assert chained.summary()["via"] == "medium"
+
+
+def test_global_estimate_leaves_white_balance_to_reliable_illuminants() -> None:
+    """Whole-shot statistics: a white-balance difference between two shots counts only when
+    both illuminants are reliable; exposure counts either way."""
+    from cinegrade.grading.matching import estimate_global
+    from cinegrade.grading.shot_stats import illuminant_from_xy
+
+    import colour
+
+    def stats(cct: float, exposure: float, reliable: bool) -> ShotStats:
+        light = illuminant_from_xy(colour.temperature.CCT_to_xy_CIE_D(cct), 0.3)
+        return ShotStats(frame_count=1, exposure_stops=exposure, illuminant_xy=light.xy,
+                         mired=light.mired, neutral_share=0.3, illuminant_reliable=reliable)
+
+    warm = estimate_global(stats(6504, 0.0, True), stats(5600, 0.5, True))[0]
+    blind = estimate_global(stats(6504, 0.0, True), stats(5600, 0.5, False))[0]
+    assert warm[0] > warm[2] + 0.02  # red gain over blue: the shot is warmer
+    assert blind[0] == pytest.approx(blind[2]) and blind[0] > 0  # exposure only

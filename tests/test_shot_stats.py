@@ -31,10 +31,13 @@ _BT709 = colour.RGB_COLOURSPACES["ITU-R BT.709"]
 
 
 def photo(name: str, width: int = 240) -> np.ndarray:
-    """A bundled photograph as display-referred float32 RGB, box-downscaled to ``width``."""
+    """A photograph bundled with scikit-image (the demo's names) as display-referred float32
+    RGB, box-downscaled to ``width``."""
     from PIL import Image
 
-    image = Image.fromarray(getattr(skimage_data, name)())
+    from cinegrade.grading.footage import source_path
+
+    image = Image.open(source_path(name)).convert("RGB")
     height = round(image.height * width / image.width)
     return np.asarray(image.resize((width, height), Image.Resampling.BOX), np.float32) / 255
 
@@ -175,3 +178,34 @@ def test_json_round_trip_and_not_analysed():
     back = ShotStats.from_json(json.loads(json.dumps(failed.to_json())))
     assert back == failed and back.exposure_stops is None
     assert not shot_stats([]).analysed
+
+
+@pytest.mark.parametrize("name", ["motorcycle_left", "coffee", "chelsea"])
+@pytest.mark.parametrize("cct", [4000.0, 5000.0, 8000.0, 10000.0])
+def test_illuminant_follows_drift_on_a_plateau_of_near_neutrals(name, cct):
+    """Photographs whose near-neutral colours spread over a range rather than one cluster (the
+    motorcycle's greys run from ~5600 to ~6100 K): the estimate stays on the same part of that
+    range when the light changes, within 150 K and, unless the drift clips highlights (the
+    coffee's warm whites at 4000 and 5000 K: 5-10 % of the frame), within 2 mired."""
+    base = photo(name, 320)
+    before = shot_stats([base])
+    after = shot_stats([apply_drift(base, Drift(white_balance_k=cct))])
+    expected = predicted_cct(before.illuminant_xy, cct)
+    assert after.cct_kelvin == pytest.approx(expected, abs=150)
+    if after.clip_high < 0.03:
+        assert after.mired == pytest.approx(1e6 / expected, abs=2.0)
+
+
+def test_illuminant_reliability():
+    """Neutral surfaces under daylight give a reliable estimate; a frame of blue sky has no
+    neutrals, its "illuminant" is its own colour (far off the Planckian locus, or beyond the
+    CCT of any light), and it is flagged."""
+    sky = np.zeros((40, 60, 3), np.float32)
+    sky[...] = np.linspace(0.35, 0.75, 60)[None, :, None] * np.array([0.55, 0.75, 1.0], np.float32)
+    for frame in (sky, photo("rocket")[:40]):  # rocket: the top rows are sky only
+        stats = shot_stats([frame])
+        assert stats.illuminant_reliable is False, stats.cct_kelvin
+    for frame in (apply_drift(warm_chart(), Drift(white_balance_k=4500.0)), photo("astronaut")):
+        assert shot_stats([frame]).illuminant_reliable is True
+    assert illuminant_from_xy((0.3127, 0.3290), neutral_share=0.0).reliable is False
+    assert illuminant_from_xy((0.3127, 0.3290), neutral_share=0.5).reliable is True
