@@ -106,7 +106,7 @@ _D65_LMS = colour.adaptation.CAT_CAT02 @ colour.xy_to_XYZ(_D65_XY)
 #: Near-neutral thresholds (Euclidean distance in zero-mean log-LMS, ≈ relative chroma) of the
 #: successive passes of the cluster search in :func:`estimate_illuminant`: coarse to fine. The
 #: last is also the radius within which a pixel counts towards ``neutral_share``.
-NEUTRAL_THRESHOLDS = (0.25, 0.15, 0.10, 0.10, 0.10, 0.10)
+NEUTRAL_THRESHOLDS = (0.25, 0.15, 0.10, 0.10)
 #: Width σ (log-LMS distance) of the Gaussian kernel of the final mean-shift: a smooth kernel has
 #: one mode where a flat one stops anywhere on a plateau of near-neutral colours (measured on
 #: scikit-image's motorcycle: 321 K off with the flat kernel, 67 K with this one).
@@ -272,20 +272,24 @@ def _passes(linear: np.ndarray, lms: np.ndarray, log_chroma: np.ndarray,
     estimates = np.array(estimates, dtype=np.float64).reshape(-1, 3)
     shares, supports = np.zeros(len(estimates)), np.zeros(len(estimates))
     active = np.arange(len(estimates))
+    lms64 = lms.T.astype(np.float64)
     for threshold in thresholds:
         if not active.size:
             break
-        estimate = estimates[active]
-        luminance, usable, distance2 = _balanced(linear, log_chroma, estimate)
+        # starts that met on one cluster carry on as one (after a pass or two most have)
+        unique, inverse = np.unique(estimates[active], axis=0, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        luminance, usable, distance2 = _balanced(linear, log_chroma, unique)
         near = usable & (distance2 < np.float32(threshold**2))
         counts = np.count_nonzero(near, axis=1)
-        found = counts > 0
-        near, done = near[found], active[found]
-        estimates[done] = (near.astype(np.float64) @ lms.T.astype(np.float64)) \
-            / counts[found, None]
-        shares[done] = counts[found] / np.maximum(1, np.count_nonzero(usable[found], axis=1))
-        supports[done] = np.where(near, luminance[found], np.float32(0)).sum(axis=1) \
-            / linear.shape[1]
+        means = (near.astype(np.float64) @ lms64) / np.maximum(1, counts)[:, None]
+        unique_shares = counts / np.maximum(1, np.count_nonzero(usable, axis=1))
+        unique_supports = np.where(near, luminance, np.float32(0)).sum(axis=1) / linear.shape[1]
+        found = counts[inverse] > 0
+        done, picked = active[found], inverse[found]
+        estimates[done] = means[picked]
+        shares[done] = unique_shares[picked]
+        supports[done] = unique_supports[picked]
         active = done
     return estimates, shares, supports
 
@@ -533,7 +537,8 @@ def shot_stats(
     lab = colour.XYZ_to_Lab(xyz, _D65_XY)
     chroma = np.hypot(lab[:, 1], lab[:, 2])
     hue = np.degrees(np.arctan2(lab[:, 2], lab[:, 1])) % 360.0
-    hist, _ = np.histogram(hue, bins=HUE_BINS, range=(0.0, 360.0), weights=chroma)
+    hue_bin = np.minimum((hue * (HUE_BINS / 360.0)).astype(np.intp), HUE_BINS - 1)
+    hist = np.bincount(hue_bin, weights=chroma, minlength=HUE_BINS)
     total = hist.sum()
     hist = hist / total if total > 0 else np.zeros(HUE_BINS)
 
