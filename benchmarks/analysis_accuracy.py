@@ -14,8 +14,8 @@ The anchor, measured on the same frames in the same run: grey world (Buchsbaum 1
 frame's mean linear RGB as the light), the classic estimator. A mean follows a drift of the
 whole frame almost exactly — only clipping moves it — so it bounds how well any estimate can
 follow one through this coding; what grey world gets wrong is the light itself, which it reads
-from the content's colours (``continuity.py`` measures what that costs across shots: 39.8 % of
-undrifted reframings flagged against 0 %).
+from the content's colours (``continuity.py`` measures what that costs across shots: a third
+of undrifted reframings flagged for white balance on whole frames, none on shared content).
 
     python benchmarks/analysis_accuracy.py [--size WxH] [--workdir DIR]
 """
