@@ -89,9 +89,10 @@ HUE_BINS = 24
 CCT_RANGE = (1000.0, 100000.0)
 #: Statistics use at most this many pixels (an even stride through each frame): percentiles,
 #: means and covariances of 30 000 pixels are as good as of all of them, at a fraction of the
-#: cost (5 frames 480 px wide hold 648 000). Measured with benchmarks/analysis_accuracy.py:
-#: worst white-balance, exposure and saturation errors the same at 30 000 as at 60 000, in
-#: 15 ms a shot instead of 23 — what counts when many shots share their decoded frames.
+#: cost (5 frames 480 px wide hold 648 000). Measured with benchmarks/analysis_accuracy.py on
+#: 320×180 H.264: the worst white-balance error per source moves by ±40 K between 30 000,
+#: 45 000 and 60 000 pixels, none better everywhere (4:2:0 chroma of so small a frame is the
+#: noise); at 640×360 it halves. Statistics take 20 ms a shot at 30 000, 29 ms at 60 000.
 STATS_MAX_PIXELS = 30_000
 
 _BT709 = colour.models.RGB_COLOURSPACE_BT709
@@ -111,13 +112,13 @@ _D65_LMS = colour.adaptation.CAT_CAT02 @ colour.xy_to_XYZ(_D65_XY)
 NEUTRAL_THRESHOLDS = (0.25, 0.15, 0.10, 0.10)
 #: Width σ (log-LMS distance) of the Gaussian kernel of the final mean-shift: a smooth kernel has
 #: one mode where a flat one stops anywhere on a plateau of near-neutral colours (measured on
-#: scikit-image's motorcycle: 321 K off with the flat kernel, 67 K with this one).
+#: scikit-image's motorcycle through H.264: 321 K off at 8000 K with the flat kernel, at most
+#: 117 K over 4000-10000 K with this one; benchmarks/analysis_accuracy.py).
 NEUTRAL_SIGMA = 0.07
 #: Iterations of that mean-shift at most, and the step (log-LMS) below which it has converged.
-#: It converges on the search's pixels, then takes a few more steps over all candidates, as a
-#: frame's estimate does from the shot's: those start within a mired or two of their mode.
-REFINE_ITERATIONS, REFINE_TOLERANCE = 12, 1e-4
-FINAL_REFINE_ITERATIONS = FRAME_REFINE_ITERATIONS = 4
+#: It converges on the search's pixels, then over all candidates; a frame's estimate, which
+#: starts from the shot's within a mired or two of its mode, takes a few steps only.
+REFINE_ITERATIONS, REFINE_TOLERANCE, FRAME_REFINE_ITERATIONS = 12, 1e-4, 4
 #: Luminance band of near-neutral candidates, relative to the frame's 95th percentile of
 #: luminance (so an exposure change keeps the same pixels) — the darkest are noise, the
 #: brightest the first to clip — and the absolute noise floor below which none counts.
@@ -274,24 +275,19 @@ def _passes(linear: np.ndarray, lms: np.ndarray, log_chroma: np.ndarray,
     estimates = np.array(estimates, dtype=np.float64).reshape(-1, 3)
     shares, supports = np.zeros(len(estimates)), np.zeros(len(estimates))
     active = np.arange(len(estimates))
-    lms64 = lms.T.astype(np.float64)
     for threshold in thresholds:
         if not active.size:
             break
-        # starts that met on one cluster carry on as one (after a pass or two most have)
-        unique, inverse = np.unique(estimates[active], axis=0, return_inverse=True)
-        inverse = inverse.reshape(-1)
-        luminance, usable, distance2 = _balanced(linear, log_chroma, unique)
+        luminance, usable, distance2 = _balanced(linear, log_chroma, estimates[active])
         near = usable & (distance2 < np.float32(threshold**2))
         counts = np.count_nonzero(near, axis=1)
-        means = (near.astype(np.float64) @ lms64) / np.maximum(1, counts)[:, None]
-        unique_shares = counts / np.maximum(1, np.count_nonzero(usable, axis=1))
-        unique_supports = np.where(near, luminance, np.float32(0)).sum(axis=1) / linear.shape[1]
-        found = counts[inverse] > 0
-        done, picked = active[found], inverse[found]
-        estimates[done] = means[picked]
-        shares[done] = unique_shares[picked]
-        supports[done] = unique_supports[picked]
+        found = counts > 0
+        near, done = near[found], active[found]
+        estimates[done] = (near.astype(np.float64) @ lms.T.astype(np.float64)) \
+            / counts[found, None]
+        shares[done] = counts[found] / np.maximum(1, np.count_nonzero(usable[found], axis=1))
+        supports[done] = np.where(near, luminance[found], np.float32(0)).sum(axis=1) \
+            / linear.shape[1]
         active = done
     return estimates, shares, supports
 
@@ -309,11 +305,17 @@ def _balanced(linear: np.ndarray, log_chroma: np.ndarray, estimates: np.ndarray
     balanced = balance @ linear
     luminance = LUMA_WEIGHTS @ balanced
     usable = (balanced.max(axis=1) < NEUTRAL_MAX_LINEAR) & (luminance > NEUTRAL_NOISE)
+    return luminance, usable, _chroma_distance2(log_chroma, estimates)
+
+
+def _chroma_distance2(log_chroma: np.ndarray, estimates: np.ndarray) -> np.ndarray:
+    """Squared distance (K, N) in zero-mean log-LMS from each of ``estimates`` (K, 3) LMS to
+    each planar pixel of ``log_chroma`` (3, N): a chromaticity difference that a white-balance
+    gain on both leaves unchanged."""
     log_estimate = np.log(estimates)
     centre = (log_estimate - log_estimate.mean(axis=1, keepdims=True)).astype(np.float32)
-    distance2 = ((log_chroma[0] - centre[:, 0:1]) ** 2 + (log_chroma[1] - centre[:, 1:2]) ** 2
-                 + (log_chroma[2] - centre[:, 2:3]) ** 2)
-    return luminance, usable, distance2
+    return ((log_chroma[0] - centre[:, 0:1]) ** 2 + (log_chroma[1] - centre[:, 1:2]) ** 2
+            + (log_chroma[2] - centre[:, 2:3]) ** 2)
 
 
 def _mean_shift(linear: np.ndarray, lms: np.ndarray, log_chroma: np.ndarray,
@@ -337,10 +339,7 @@ def _mean_shift(linear: np.ndarray, lms: np.ndarray, log_chroma: np.ndarray,
         moved = (lms @ weights).astype(np.float64) / float(weights.sum(dtype=np.float64))
         step = np.abs(np.log(moved / estimate)).max()
         estimate = moved
-        log_estimate = np.log(estimate)
-        centre = (log_estimate - log_estimate.mean()).astype(np.float32)[:, None]
-        distance2 = ((log_chroma[0] - centre[0]) ** 2 + (log_chroma[1] - centre[1]) ** 2
-                     + (log_chroma[2] - centre[2]) ** 2)
+        distance2 = _chroma_distance2(log_chroma, estimate[None])[0]
         if step < REFINE_TOLERANCE:
             break
     near = np.count_nonzero(distance2 < np.float32(NEUTRAL_THRESHOLDS[-1] ** 2))
@@ -370,7 +369,7 @@ def _estimate_lms(linear: np.ndarray, lms: np.ndarray, log_chroma: np.ndarray,
                   ) -> tuple[np.ndarray, float]:
     """:func:`estimate_illuminant` over planar candidate pixels, as (illuminant LMS, neutral
     share): the cluster search and the mean-shift over the ``search`` mask of them
-    (:func:`_search_mask`), then a few mean-shift steps over all of them; given a ``start`` (a frame's estimate from the shot's),
+    (:func:`_search_mask`), then the mean-shift over all of them; given a ``start`` (a frame's estimate from the shot's),
     a short mean-shift from there only."""
     if lms.shape[1] < NEUTRAL_MIN_PIXELS:
         fallback = start if start is not None else (
@@ -387,7 +386,7 @@ def _estimate_lms(linear: np.ndarray, lms: np.ndarray, log_chroma: np.ndarray,
         if support > best_support:
             start, best_support = point, support
     start, _ = _mean_shift(*sub, start)
-    return _mean_shift(linear, lms, log_chroma, start, FINAL_REFINE_ITERATIONS)
+    return _mean_shift(linear, lms, log_chroma, start)
 
 
 def _xy_from_lms(lms: np.ndarray) -> np.ndarray:

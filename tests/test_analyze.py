@@ -42,7 +42,7 @@ def scene_set(tmp_path_factory):
     )
     drifts = {footage.shot_name(scene, i): drift
               for scene in scenes for i, drift in enumerate(DRIFTS)}
-    return footage.build_scene_set(tmp_path_factory.mktemp("footage"), scenes, size=(320, 180),
+    return footage.build_scene_set(tmp_path_factory.mktemp("footage"), scenes, size=(640, 360),
                                    seconds=1.0, drifts=drifts)
 
 
@@ -171,7 +171,7 @@ def white_balance_set(tmp_path_factory):
     drifts = {footage.shot_name(scene, i): Drift(white_balance_k=cct)
               for scene in scenes for i, cct in enumerate(WHITE_BALANCES)}
     scene_set = footage.build_scene_set(tmp_path_factory.mktemp("white"), scenes,
-                                        size=(320, 180), seconds=0.5, drifts=drifts)
+                                        size=(640, 360), seconds=0.5, drifts=drifts)
 
     def analyse(path):
         timeline = otio.adapters.read_from_file(str(path))
@@ -185,7 +185,8 @@ def white_balance_set(tmp_path_factory):
 
 def test_white_balance_of_every_still_within_150_kelvin(white_balance_set):
     """The issue's target on every demo still: 150 K, and in mired (fairer at high CCT, where
-    150 K is under 2 mired) within 3 except where the drift clips the coffee's warm whites.
+    150 K is under 2 mired) within 2.5 where the drift clips little (it clips the coffee's warm
+    whites at 4000 K: 16 mired there, 49 K).
     The rocket has no neutral surfaces: its undrifted illuminant reads as its blue sky and is
     flagged unreliable, so there is no truth to hold its drifted shots to."""
     checked = 0
@@ -197,7 +198,7 @@ def test_white_balance_of_every_still_within_150_kelvin(white_balance_set):
         expected = predicted_cct(truth.illuminant_xy, drift.white_balance_k)
         assert drifted.cct_kelvin == pytest.approx(expected, abs=150), (still, drift)
         if drifted.clip_high < 0.03:
-            assert drifted.mired == pytest.approx(1e6 / expected, abs=3.0), (still, drift)
+            assert drifted.mired == pytest.approx(1e6 / expected, abs=2.5), (still, drift)
         checked += 1
     assert checked == 16
 
