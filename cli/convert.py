@@ -25,19 +25,22 @@ import click
               help="Extra argument for the reader, e.g. ignore_timecode_mismatch=true.")
 @click.option("--to-arg", "to_args", multiple=True, metavar="KEY=VALUE",
               help="Extra argument for the writer, e.g. style=nucoda for EDL.")
+@click.option("--sequence", metavar="NAME",
+              help="The sequence of a Kdenlive 1.1 project, or the timeline of a file that "
+                   "holds several (an FCP X event), to convert (default: the main or first one).")
 def convert(input_path: str, output_path: str, from_adapter: str | None, to_adapter: str | None,
             rate: str | None, force: bool, from_args: tuple[str, ...],
-            to_args: tuple[str, ...]) -> None:
+            to_args: tuple[str, ...], sequence: str | None) -> None:
     """Convert the timeline INPUT to OUTPUT, reporting what OUTPUT's format cannot carry."""
+    from cinegrade.cli.timeline_input import load_timeline
     from cinegrade.grading.errors import InputError
     from cinegrade.otio_plugins.timeline_file import (
         adapter_arguments, carry_report, check_readable, find_adapter, parse_adapter_argument,
-        parse_rate, read_timeline, takes_rate, timeline_for_adapter, write_timeline)
+        parse_rate, takes_rate, timeline_for_adapter, write_timeline)
 
     check_readable(input_path)
     reader = find_adapter(input_path, from_adapter)
     writer = find_adapter(output_path, to_adapter, writing=True)
-    read_args = dict(parse_adapter_argument(text) for text in from_args)
     write_args = dict(parse_adapter_argument(text) for text in to_args)
     if rate is not None:
         parse_rate(rate)
@@ -50,8 +53,8 @@ def convert(input_path: str, output_path: str, from_adapter: str | None, to_adap
     if os.path.exists(output_path) and not force:
         raise InputError("exists already (use --force to replace it; the old file is kept as "
                          f"{os.path.basename(output_path)}.bak)", output_path)
-    timeline = read_timeline(input_path, reader.name,
-                             rate=rate if takes_rate(reader) else None, **read_args)
+    timeline, _ = load_timeline(input_path, reader.name, rate if takes_rate(reader) else None,
+                                from_args, sequence)
     if rate is not None and takes_rate(writer, writing=True):
         write_args["rate"] = rate
     checked = adapter_arguments(writer, write_args.pop("rate", None), write_args, output_path,

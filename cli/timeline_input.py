@@ -2,7 +2,8 @@
 
 ``--adapter NAME`` picks an OTIO adapter (default: by suffix), ``--rate FPS`` gives formats
 without a rate (EDL) theirs, ``-a KEY=VALUE`` passes an adapter argument, and ``--sequence NAME``
-picks a sequence of a Kdenlive 1.1 project (the adapter argument ``sequence``).
+picks a sequence of a Kdenlive 1.1 project (the adapter argument ``sequence``) or a timeline of
+a file that holds several (an FCP X event: without it the first, with a note on stderr).
 """
 
 from __future__ import annotations
@@ -30,8 +31,14 @@ timeline_input = stacked([
     click.option("-a", "--adapter-arg", "adapter_args", multiple=True, metavar="KEY=VALUE",
                  help="Extra argument for the adapter, e.g. ignore_timecode_mismatch=true."),
     click.option("--sequence", metavar="NAME",
-                 help="The sequence of a Kdenlive 1.1 project to read (default: the main one)."),
+                 help="The sequence of a Kdenlive 1.1 project, or the timeline of a file that "
+                      "holds several (an FCP X event), to read (default: the main or first one)."),
 ])
+
+
+#: The OTIO adapter name of cinegrade's Kdenlive adapter (plugin_manifest.json), which takes
+#: ``sequence`` as an adapter argument.
+KDENLIVE_ADAPTER = "kdenlive"
 
 
 def load_timeline(path: str, adapter: str | None = None, rate: str | None = None,
@@ -43,7 +50,13 @@ def load_timeline(path: str, adapter: str | None = None, rate: str | None = None
 
     check_readable(path)
     arguments = dict(parse_adapter_argument(text) for text in adapter_args)
-    if sequence is not None:
-        arguments["sequence"] = sequence
     used = find_adapter(path, adapter).name
-    return read_timeline(path, used, rate=rate, **arguments), used
+    if sequence is not None and used == KDENLIVE_ADAPTER:
+        arguments["sequence"] = sequence  # the adapter picks among a project's sequences
+    elif sequence is not None:
+        arguments["timeline_name"] = sequence  # among a collection's timelines
+
+    def note(message: str) -> None:
+        click.echo(f"cinegrade: note: {message}", err=True)
+
+    return read_timeline(path, used, rate=rate, on_note=note, **arguments), used

@@ -19,6 +19,7 @@ import shutil
 import tempfile
 import xml.etree.ElementTree as ElementTree
 from collections import Counter
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -153,15 +154,17 @@ def adapter_arguments(adapter: otio.adapters.Adapter, rate: Any, arguments: dict
 
 
 def read_timeline(path: str | os.PathLike, adapter: str | None = None, rate: Any = None,
+                  timeline_name: str | None = None, on_note: Callable[[str], None] | None = None,
                   **adapter_args: Any) -> otio.schema.Timeline:
     """Read a timeline file with the adapter named ``adapter`` or the one for its suffix.
 
     ``rate`` (``25``, ``"29.97"``, ``"30000/1001"``) goes to adapters that take one (cmx_3600's
     ``rate``, ale's ``fps``); it is an error for adapters that read the rate from the file.
     A file holding something other than a Timeline is accepted where a user would expect it:
-    a collection of timelines (an FCP X event) gives its first timeline; a bare clip, track,
-    stack or a collection of clips (an ALE, an FCP X clip list) is wrapped into a timeline with
-    one video track. A timeline without tracks is rejected as empty.
+    a collection of timelines (an FCP X event) gives the one named ``timeline_name``, or its
+    first, and then tells ``on_note`` which others it holds; a bare clip, track, stack or a
+    collection of clips (an ALE, an FCP X clip list) is wrapped into a timeline with one video
+    track. A timeline without tracks is rejected as empty.
     """
     path = Path(path)
     check_readable(path)
@@ -179,7 +182,7 @@ def read_timeline(path: str | os.PathLike, adapter: str | None = None, rate: Any
             result = found.read_from_string(path.read_bytes().decode("latin-1"), **arguments)
     except ADAPTER_FAILURES as error:
         raise _input_error(error, path, found, hint_rate=rate is None and takes_rate(found)) from None
-    return _as_timeline(result, path)
+    return _as_timeline(result, path, timeline_name, on_note)
 
 
 def check_readable(path: str | os.PathLike) -> None:
@@ -263,11 +266,22 @@ def _line_of_error(error: BaseException, message: str, path: Path) -> int | None
     return None
 
 
-def _as_timeline(result: Any, path: Path) -> otio.schema.Timeline:
+def _as_timeline(result: Any, path: Path, name: str | None = None,
+                 on_note: Callable[[str], None] | None = None) -> otio.schema.Timeline:
     if isinstance(result, otio.schema.SerializableCollection):
         timelines = [c for c in result if isinstance(c, otio.schema.Timeline)]
-        if timelines:
+        names = ", ".join(repr(t.name) for t in timelines)
+        if name is not None:
+            chosen = [t for t in timelines if t.name == name]
+            if not chosen:
+                raise InputError(f"holds no timeline named {name!r}"
+                                 + (f"; it holds {names}" if timelines else ""), path)
+            result = chosen[0]
+        elif timelines:
             result = timelines[0]
+            if len(timelines) > 1 and on_note is not None:
+                on_note(f"{path}: holds {len(timelines)} timelines ({names}); read the first, "
+                        "--sequence NAME picks another")
         else:
             items = [c for c in result if isinstance(c, otio.core.Item)]
             if not items:
@@ -282,6 +296,9 @@ def _as_timeline(result: Any, path: Path) -> otio.schema.Timeline:
         track = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
         track.append(result.deepcopy())
         result = _wrap(track, result.name or path.stem)
+    elif name is not None and getattr(result, "name", None) != name:
+        raise InputError(f"holds one timeline, {getattr(result, 'name', '')!r}, not {name!r}",
+                         path)
     if not isinstance(result, otio.schema.Timeline):
         raise InputError(f"holds a {type(result).__name__}, not a timeline", path)
     if len(result.tracks) == 0:
