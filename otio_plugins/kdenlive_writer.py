@@ -14,6 +14,7 @@ import math
 import os
 import uuid as uuid_module
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from fractions import Fraction
 
 import opentimelineio as otio
@@ -364,7 +365,8 @@ def new_project(timeline: otio.schema.Timeline, target_path: str | None = None,
     Kdenlive effects that came with the clips and cinegrade's grades; guides from the timeline
     markers; (1.1) the project tractor that makes melt play the sequence. Media paths are written
     absolute and ``root`` is the project's folder, so the project opens from any working folder.
-    Transitions become cuts (same-track mixes need Kdenlive's two-playlist layout).
+    Transitions between two clips become Kdenlive's same-track mixes (:func:`track_layout`);
+    those the media's handles or the clips' lengths cannot hold become cuts.
     """
     if version not in (CURRENT_VERSION, LEGACY_VERSION):
         raise KdenliveInputError(f"cinegrade writes new Kdenlive projects in document format {CURRENT_VERSION} "
@@ -420,31 +422,26 @@ def new_project(timeline: otio.schema.Timeline, target_path: str | None = None,
     track_ids: list[tuple[str, bool, bool]] = []
     for track in list(reversed(audio)) + video:
         is_audio = track.kind == otio.schema.TrackKind.Audio
-        playlist = ET.SubElement(mlt, "playlist", {"id": ids.next("playlist")})
-        if is_audio:
-            set_prop(playlist, "kdenlive:audio_track", "1")
-        for item in track:
-            if isinstance(item, otio.schema.Transition):
-                continue
-            length = frames(item.trimmed_range().duration)
-            if length <= 0:
-                continue
-            if not isinstance(item, otio.schema.Clip):
-                ET.SubElement(playlist, "blank", {"length": clock(length)})
-                continue
-            producer = media[_media_key(item)]
-            start = frames(item.trimmed_range().start_time)
-            if item.media_reference and item.media_reference.available_range:
-                start -= frames(item.media_reference.available_range.start_time)
-            start = max(start, 0)
-            entry = ET.SubElement(playlist, "entry", {"producer": producer.get("id"), "in": clock(start),
-                                                      "out": clock(start + length - 1)})
-            set_prop(entry, "kdenlive:id", prop(producer, "kdenlive:id"))
-            for effect in item.effects:
-                _write_effect(entry, effect, ids, root_dir)
-        second = ET.SubElement(mlt, "playlist", {"id": ids.next("playlist")})
-        if is_audio:
-            set_prop(second, "kdenlive:audio_track", "1")
+        placements, mixes = track_layout(track, rate)
+        playlists = []
+        for index in range(2):
+            playlist = ET.SubElement(mlt, "playlist", {"id": ids.next("playlist")})
+            if is_audio:
+                set_prop(playlist, "kdenlive:audio_track", "1")
+            cursor = 0
+            for placed in (p for p in placements if p.playlist == index):
+                if placed.start > cursor:
+                    ET.SubElement(playlist, "blank", {"length": clock(placed.start - cursor)})
+                producer = media[_media_key(placed.clip)]
+                entry = ET.SubElement(playlist, "entry", {
+                    "producer": producer.get("id"), "in": clock(placed.source_in),
+                    "out": clock(placed.source_in + placed.length - 1)})
+                set_prop(entry, "kdenlive:id", prop(producer, "kdenlive:id"))
+                for effect in placed.clip.effects:
+                    _write_effect(entry, effect, ids, root_dir)
+                cursor = placed.start + placed.length
+            playlists.append(playlist)
+        playlist, second = playlists
         tractor = ET.SubElement(mlt, "tractor", {"id": ids.next("tractor"), "in": clock(0), "out": clock(total - 1)})
         if is_audio:
             set_prop(tractor, "kdenlive:audio_track", "1")
@@ -454,6 +451,11 @@ def new_project(timeline: otio.schema.Timeline, target_path: str | None = None,
         hide = "video" if is_audio else "audio"
         ET.SubElement(tractor, "track", {"hide": hide, "producer": playlist.get("id")})
         ET.SubElement(tractor, "track", {"hide": hide, "producer": second.get("id")})
+        for mix in mixes:
+            transition = ET.SubElement(tractor, "transition", {
+                "id": ids.next("transition"), "in": clock(mix.start), "out": clock(mix.end)})
+            for name, value in _mix_properties(mix, is_audio):
+                set_prop(transition, name, value)
         track_ids.append((tractor.get("id"), is_audio, track.enabled))
 
     legacy = version == LEGACY_VERSION
@@ -550,6 +552,110 @@ def new_project(timeline: otio.schema.Timeline, target_path: str | None = None,
     ET.indent(mlt, space=" ")
     return "<?xml version='1.0' encoding='utf-8'?>\n" + ET.tostring(mlt, encoding="unicode") + "\n"
 
+
+
+@dataclass
+class PlacedClip:
+    """A clip as a Kdenlive track holds it: on sub-playlist ``playlist`` (0 or 1) from record
+    frame ``start`` for ``length`` frames, from media frame ``source_in`` (handles included
+    where a mix overlaps it with its neighbour)."""
+
+    clip: otio.schema.Clip
+    start: int
+    length: int
+    source_in: int
+    playlist: int
+
+
+@dataclass(frozen=True)
+class Mix:
+    """A Kdenlive same-track mix: the incoming clip (on ``incoming_playlist``) starts at
+    ``start``, the outgoing one ends at ``end`` (exclusive), the cut between them is at ``cut``."""
+
+    start: int
+    end: int
+    cut: int
+    incoming_playlist: int
+    transition: otio.schema.Transition
+
+
+def track_layout(track: otio.schema.Track, rate: float) -> tuple[list[PlacedClip], list[Mix]]:
+    """Where each clip of ``track`` goes in Kdenlive's two-playlist track, and its mixes.
+
+    Clips follow one another on one sub-playlist; an OTIO transition between two clips (cut at
+    record frame c, ``in_offset`` a, ``out_offset`` b) becomes a mix: the outgoing clip runs on
+    b frames past c, the incoming clip starts a frames before c on the other sub-playlist, and
+    the mix spans [c − a, c + b) with ``kdenlive:mixcut`` b — the layout Kdenlive writes and
+    :func:`cinegrade.otio_plugins.kdenlive_reader.read_track` reads back. A transition whose
+    handles the media lacks (where its available range is known), that would overlap another
+    mix, or that is longer than a clip it joins, becomes a cut; so does one at either end of
+    the track or next to a gap (a fade from or to nothing is no mix). Every mix is a dissolve:
+    an SMPTE wipe arrives as one.
+    """
+    def frames(time: otio.opentime.RationalTime) -> int:
+        return round(time.value_rescaled_to(rate))
+
+    def media_frames(clip: otio.schema.Clip) -> tuple[int, int | None]:
+        """(media frame of the clip's first frame, media length or None where unknown)."""
+        start = frames(clip.trimmed_range().start_time)
+        available = clip.media_reference.available_range if clip.media_reference else None
+        if available is None:
+            return max(start, 0), None
+        return max(start - frames(available.start_time), 0), frames(available.duration)
+
+    placements: list[PlacedClip] = []
+    mixes: list[Mix] = []
+    ends = [0, 0]  # where each sub-playlist is free from
+    position, pending, previous = 0, None, None
+    for item in track:
+        if isinstance(item, otio.schema.Transition):
+            pending = item
+            continue
+        length = frames(item.trimmed_range().duration)
+        if length <= 0:
+            continue
+        if not isinstance(item, otio.schema.Clip):
+            position += length
+            pending, previous = None, None
+            continue
+        source_in, _ = media_frames(item)
+        placed = PlacedClip(item, position, length, source_in,
+                            previous.playlist if previous is not None else 0)
+        if pending is not None and previous is not None:
+            before, after = frames(pending.in_offset), frames(pending.out_offset)
+            _, outgoing_media = media_frames(previous.clip)
+            other = 1 - previous.playlist
+            if (before >= 0 and after >= 0 and before + after > 0
+                    and source_in - before >= 0
+                    and (outgoing_media is None
+                         or previous.source_in + previous.length + after <= outgoing_media)
+                    and position - before >= max(ends[other], previous.start)
+                    and after <= length):
+                previous.length += after
+                ends[previous.playlist] = previous.start + previous.length
+                placed = PlacedClip(item, position - before, length + before,
+                                    source_in - before, other)
+                mixes.append(Mix(position - before, position + after, position, other, pending))
+        placements.append(placed)
+        ends[placed.playlist] = placed.start + placed.length
+        position += length
+        pending, previous = None, placed
+    return placements, mixes
+
+
+def _mix_properties(mix: Mix, is_audio: bool) -> list[tuple[str, str]]:
+    """The properties of a mix's transition: Kdenlive's dissolve ("luma" for pictures, "mix"
+    for sound, as Kdenlive writes them), ``reverse`` 1 when the incoming clip is on the first
+    sub-playlist (MLT's a_track)."""
+    reverse = "1" if mix.incoming_playlist == 0 else "0"
+    mixcut = str(mix.end - mix.cut)
+    if is_audio:
+        return [("a_track", "0"), ("b_track", "1"), ("mlt_service", "mix"), ("kdenlive_id", "mix"),
+                ("kdenlive:mixcut", mixcut), ("start", "-1"), ("accepts_blanks", "1"),
+                ("reverse", reverse)]
+    return [("a_track", "0"), ("b_track", "1"), ("factory", "loader"), ("resource", ""),
+            ("mlt_service", "luma"), ("kdenlive_id", "luma"), ("kdenlive:mixcut", mixcut),
+            ("softness", "0"), ("alpha_over", "1"), ("invert", "0"), ("reverse", reverse)]
 
 
 class _Ids:

@@ -110,3 +110,16 @@ def test_edited_1_04_sample_opens_without_dialog(samples, tmp_path, cube) -> Non
     windows = _open_in_kdenlive(project, tmp_path / "gui")
     assert any(w.startswith("mixluma") for w in windows), windows
     assert len(windows) == 1, f"Kdenlive showed a dialog: {windows}"
+
+
+def test_new_project_with_mixes_opens_without_dialog(tmp_path) -> None:
+    """Dissolves from elsewhere, written as Kdenlive same-track mixes: Kdenlive 22.12 opens the
+    project without a dialog (it warns about, and drops, mixes it cannot place)."""
+    from dissolve_media import dissolving_timeline
+
+    project = tmp_path / "mixes.kdenlive"
+    kdenlive_adapter.write_to_file(dissolving_timeline(tmp_path, size=(128, 72), rate=25), project,
+                                   version="1.04")
+    windows = _open_in_kdenlive(project, tmp_path / "gui")
+    assert any(w.startswith("mixes") for w in windows), windows
+    assert len(windows) == 1, f"Kdenlive showed a dialog: {windows}"

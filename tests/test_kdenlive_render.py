@@ -14,6 +14,7 @@ import pytest
 
 from cinegrade.otio_plugins import kdenlive_adapter
 
+from dissolve_media import MIX_COLOURS, dissolving_timeline
 from melt_render import MELT, melt_frame
 pytestmark = pytest.mark.skipif(MELT is None, reason="MLT's melt is not installed")
 RATE = 24
@@ -139,3 +140,54 @@ def test_real_project_edited_in_place_renders(samples, tmp_path) -> None:
     graded = elsewhere / "graded.kdenlive"
     kdenlive_adapter.write_to_file(timeline, graded)
     assert np.percentile(np.abs(render(graded, "graded") - original), 90) > 10
+
+
+@pytest.mark.parametrize("version", ["1.1", "1.04"])
+def test_dissolves_become_mixes_that_melt_renders(tmp_path, version) -> None:
+    """OTIO dissolves written into a new project become Kdenlive same-track mixes: melt shows A
+    alone, a ramp from A to B across the first cut, B alone, a ramp from B to C, C alone — each
+    mix running the right way (the second, incoming on the first sub-playlist, needs
+    ``reverse``) — and our reader gives the transitions back."""
+    timeline = dissolving_timeline(tmp_path, size=(WIDTH, HEIGHT))
+    project = tmp_path / f"dissolves-{version}.kdenlive"
+    kdenlive_adapter.write_to_file(timeline, project, version=version)
+
+    colours = {name: np.array(c) * 255 for name, c in MIX_COLOURS.items()}
+
+    def seen(frame: int) -> np.ndarray:
+        return melt_frame(project, frame, tmp_path / f"out{frame}", size=(WIDTH, HEIGHT)) \
+            [8:-8, 8:-8].reshape(-1, 3).mean(axis=0)
+
+    def between(frame: int, first: str, second: str) -> float:
+        """Where a frame sits from ``first`` (0) to ``second`` (1), by projection."""
+        a, b = colours[first], colours[second]
+        return float((seen(frame) - a) @ (b - a) / ((b - a) @ (b - a)))
+
+    for frame, name in ((3, "A"), (18, "B"), (31, "C")):
+        assert np.abs(seen(frame) - colours[name]).max() < 8, (frame, name)
+    # each mix spans [cut - 4, cut + 4]: a ramp from the outgoing to the incoming shot (MLT's
+    # luma holds or skips one step of it, for Kdenlive's own mixes too)
+    for cut, outgoing, incoming in ((12, "A", "B"), (24, "B", "C")):
+        ramp = [between(frame, outgoing, incoming) for frame in range(cut - 5, cut + 7)]
+        assert ramp[0] == pytest.approx(0, abs=0.03) and ramp[-1] == pytest.approx(1, abs=0.03)
+        assert all(b >= a - 0.01 for a, b in zip(ramp, ramp[1:])), ramp
+        assert 0.25 < ramp[5] < 0.75, ramp  # the cut frame is a blend of both
+
+    back = kdenlive_adapter.read_from_file(project).tracks[0]
+    assert [type(item).__name__ for item in back] == ["Clip", "Transition", "Clip", "Transition", "Clip"]
+    for original, read in zip(timeline.tracks[0], back):
+        if isinstance(original, otio.schema.Clip):
+            assert read.source_range == original.source_range
+        else:
+            assert (read.in_offset, read.out_offset) == (original.in_offset, original.out_offset)
+
+
+def test_dissolves_without_handles_become_cuts(tmp_path) -> None:
+    """A dissolve needs media before the incoming shot's first frame: without it (sources from
+    frame 0) the shots are cut, whole and in place."""
+    timeline = dissolving_timeline(tmp_path, size=(WIDTH, HEIGHT), head=0)
+    project = tmp_path / "cuts.kdenlive"
+    kdenlive_adapter.write_to_file(timeline, project)
+    back = kdenlive_adapter.read_from_file(project).tracks[0]
+    assert [type(item).__name__ for item in back] == ["Clip", "Clip", "Clip"]
+    assert [c.source_range for c in back] == [c.source_range for c in timeline.find_clips()]
