@@ -271,3 +271,46 @@ def test_track_markers_of_a_new_project_become_guides_and_keep_scenes() -> None:
             [("scene: kitchen", 0), ("scene: street", 20)], version
         assert [s.scene for s in shots_from_timeline(back)] == \
             [s.scene for s in shots_from_timeline(timeline)], version
+
+
+def test_mixes_on_video_and_audio_tracks_and_where_they_cannot_be(tmp_path) -> None:
+    """Dissolves on a video and an audio track become mixes (Kdenlive's luma and mix
+    services); one into a gap, one at the track's start and one without handles stay cuts."""
+    def clip(name: str, start: int, length: int = 20) -> otio.schema.Clip:
+        return otio.schema.Clip(name=name, media_reference=otio.schema.ExternalReference(
+            target_url=f"/media/{name}.mov"), source_range=otio.opentime.TimeRange(
+            otio.opentime.RationalTime(start, 25), otio.opentime.RationalTime(length, 25)))
+
+    def dissolve(before: int, after: int) -> otio.schema.Transition:
+        return otio.schema.Transition(in_offset=otio.opentime.RationalTime(before, 25),
+                                      out_offset=otio.opentime.RationalTime(after, 25))
+
+    video = otio.schema.Track(name="V1", children=[
+        dissolve(3, 3), clip("a", 10), dissolve(5, 5), clip("b", 10), dissolve(2, 6), clip("c", 0),
+        clip("d", 10), dissolve(4, 4), otio.schema.Gap(source_range=otio.opentime.TimeRange(
+            duration=otio.opentime.RationalTime(10, 25))), clip("e", 10)])
+    audio = otio.schema.Track(name="A1", kind=otio.schema.TrackKind.Audio,
+                              children=[clip("a", 10), dissolve(0, 8), clip("b", 10)])
+    timeline = otio.schema.Timeline(name="mixes", global_start_time=otio.opentime.RationalTime(0, 25))
+    timeline.tracks.extend([video, audio])
+    project = tmp_path / "mixes.kdenlive"
+    kdenlive_adapter.write_to_file(timeline, project)
+
+    back = kdenlive_adapter.read_from_file(project)
+    read_video = next(t for t in back.tracks if t.kind == otio.schema.TrackKind.Video)
+    read_audio = next(t for t in back.tracks if t.kind == otio.schema.TrackKind.Audio)
+
+    def shape(track):
+        return [(type(i).__name__, i.in_offset.value, i.out_offset.value)
+                if isinstance(i, otio.schema.Transition) else
+                (type(i).__name__, i.trimmed_range().start_time.value, i.trimmed_range().duration.value)
+                for i in track]
+
+    assert shape(read_video) == [("Clip", 10, 20), ("Transition", 5, 5), ("Clip", 10, 20),
+                                 ("Clip", 0, 20), ("Clip", 10, 20), ("Gap", 0, 10), ("Clip", 10, 20)]
+    assert shape(read_audio) == [("Clip", 10, 20), ("Transition", 0, 8), ("Clip", 10, 20)]
+    mixes = [t for t in ET.parse(project).getroot().iter("transition")
+             if any(p.get("name") == "kdenlive:mixcut" for p in t.iter("property"))]
+    kinds = sorted(next(p.text for p in t.iter("property") if p.get("name") == "mlt_service")
+                   for t in mixes)
+    assert kinds == ["luma", "mix"]
