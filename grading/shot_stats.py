@@ -369,8 +369,8 @@ def _estimate_lms(linear: np.ndarray, lms: np.ndarray, log_chroma: np.ndarray,
                   ) -> tuple[np.ndarray, float]:
     """:func:`estimate_illuminant` over planar candidate pixels, as (illuminant LMS, neutral
     share): the cluster search and the mean-shift over the ``search`` mask of them
-    (:func:`_search_mask`), then the mean-shift over all of them; given a ``start`` (a frame's estimate from the shot's),
-    a short mean-shift from there only."""
+    (:func:`_search_mask`), then the mean-shift over all of them; given a ``start`` (a frame's
+    estimate, from the shot's), a short mean-shift from there only."""
     if lms.shape[1] < NEUTRAL_MIN_PIXELS:
         fallback = start if start is not None else (
             lms.mean(axis=1, dtype=np.float64) if lms.shape[1] else _D65_LMS)
