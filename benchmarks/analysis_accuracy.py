@@ -39,7 +39,7 @@ SOURCES = ("astronaut", "chelsea", "coffee", "motorcycle_left", "rocket", "bikes
 
 
 def drifts():
-    from cinegrade.grading.drifts import Drift
+    from cinegrade.colour.drift import Drift
 
     return ([Drift(white_balance_k=k) for k in WHITE_BALANCES]
             + [Drift(exposure_stops=e) for e in EXPOSURES]
@@ -47,7 +47,7 @@ def drifts():
 
 
 def build(folder: Path, size: tuple[int, int]):
-    from cinegrade.grading import footage
+    from cinegrade.demo import footage
 
     cases = drifts()
     scenes = []
@@ -70,9 +70,9 @@ def grey_world(frames) -> tuple[float, float]:
     """CIE xy of the mean linear BT.709 RGB of display-referred frames: the anchor."""
     import colour
 
-    from cinegrade.grading.shot_stats import scene_linear
+    from cinegrade.colour.encodings import display_linear
 
-    mean = np.mean([scene_linear(f).reshape(-1, 3).mean(axis=0) for f in frames], axis=0)
+    mean = np.mean([display_linear(f).reshape(-1, 3).mean(axis=0) for f in frames], axis=0)
     space = colour.RGB_COLOURSPACES["ITU-R BT.709"]
     return tuple(colour.XYZ_to_xy(space.matrix_RGB_to_XYZ @ mean))
 
@@ -81,8 +81,8 @@ def moved_cct(xy, cct: float) -> float:
     """CCT of illuminant ``xy`` after the drift generator's white balance to ``cct``."""
     import colour
 
-    from cinegrade.grading.drifts import white_balance_matrix
-    from cinegrade.grading.shot_stats import illuminant_from_xy
+    from cinegrade.analysis.stats import illuminant_from_xy
+    from cinegrade.colour.adaptation import white_balance_matrix
 
     space = colour.RGB_COLOURSPACES["ITU-R BT.709"]
     rgb = white_balance_matrix(cct) @ (space.matrix_XYZ_to_RGB @ colour.xy_to_XYZ(xy))
@@ -99,9 +99,9 @@ def main(argv=None) -> int:
 
     import opentimelineio as otio
 
-    from cinegrade.grading.sampler import SampleSettings, sample_shots
-    from cinegrade.grading.shot_stats import illuminant_from_xy, shot_stats
-    from cinegrade.grading.shots import shots_from_timeline
+    from cinegrade.analysis.sampler import SampleSettings, sample_shots
+    from cinegrade.analysis.stats import illuminant_from_xy, shot_stats
+    from cinegrade.timeline.shots import shots_from_timeline
 
     folder = args.workdir or Path(tempfile.mkdtemp(prefix="cinegrade-accuracy-"))
     scene_set = build(folder, size)

@@ -133,7 +133,8 @@ def bare_decode(path: str, frames: list[int]) -> int:
 def frames_wanted(shots, settings) -> dict[str, list[int]]:
     """Media path -> the frame numbers the sampler reads from it (samples and flicker runs)."""
     import av
-    from cinegrade.grading.sampler import request_for
+
+    from cinegrade.analysis.sampler import request_for
 
     wanted: dict[str, list[int]] = {}
     for shot in shots:
@@ -145,7 +146,7 @@ def frames_wanted(shots, settings) -> dict[str, list[int]]:
 
 
 def _warm_up(_: int) -> int:
-    importlib.import_module("cinegrade.grading.analysis")
+    importlib.import_module("cinegrade.analysis.run")
     importlib.import_module("colour")
     return 0
 
@@ -161,10 +162,11 @@ def main() -> None:
     args = parser.parse_args()
 
     import opentimelineio as otio
-    from cinegrade.grading.analysis import analyse_shots
-    from cinegrade.grading.sampler import SampleSettings
-    from cinegrade.grading.shots import shots_from_timeline
-    from cinegrade.grading.stats_cache import StatsCache
+
+    from cinegrade.analysis.cache import StatsCache
+    from cinegrade.analysis.run import analyse_shots
+    from cinegrade.analysis.sampler import SampleSettings
+    from cinegrade.timeline.shots import shots_from_timeline
 
     timeline_path = build_timeline(args.workdir, args.shots, args.shots_per_take)
     shots = shots_from_timeline(otio.adapters.read_from_file(str(timeline_path)), timeline_path)

@@ -1,5 +1,5 @@
 """Recall and false-alarm rate of the continuity rules on labelled sets from the test-media
-generator (:mod:`cinegrade.grading.footage`): real photographs framed as several shots of one
+generator (:mod:`cinegrade.demo.footage`): real photographs framed as several shots of one
 scene (crops, push-ins, pans, two cameras of a stereo pair), some cuts drifted, some not.
 
 Sets (each over the demo's five photograph scenes: 16 shots, 11 cuts):
@@ -36,15 +36,24 @@ from pathlib import Path
 
 import numpy as np
 
-from cinegrade.grading.continuity import (BlackLevelJump, CheckInput, ContinuitySettings,
-                                          ContrastJump, Cut, ExposureJump, SaturationJump,
-                                          WhiteBalanceJump)
-from cinegrade.grading.continuity_run import run_continuity
-from cinegrade.grading.cut_measure import measure_global
-from cinegrade.grading.drifts import NEUTRAL_CCT, Drift, random_drift
-from cinegrade.grading.footage import build_scene_set, demo_scenes, shot_name
-from cinegrade.grading.sampler import SampleSettings
-from cinegrade.grading.shots import shots_from_timeline
+from cinegrade.analysis.sampler import SampleSettings
+from cinegrade.colour.adaptation import NEUTRAL_CCT
+from cinegrade.colour.drift import Drift
+from cinegrade.continuity.measure import measure_global
+from cinegrade.continuity.rules import (
+    BlackLevelJump,
+    CheckInput,
+    ContinuitySettings,
+    ContrastJump,
+    Cut,
+    ExposureJump,
+    SaturationJump,
+    WhiteBalanceJump,
+)
+from cinegrade.continuity.run import run_continuity
+from cinegrade.demo.drifts import random_drift
+from cinegrade.demo.footage import build_scene_set, demo_scenes, shot_name
+from cinegrade.timeline.shots import shots_from_timeline
 
 #: rule name → (drift component, target size, the rule)
 TARGETS = {

@@ -46,7 +46,7 @@ def main() -> None:
     from PIL import Image
     from skimage import data
 
-    from cinegrade.grading.lut import apply_lut, bake_lut3d
+    from cinegrade.colour.lut import apply_lut, bake_lut3d
     from cinegrade.luts.looks import resolve_look
 
     photo = Image.fromarray(data.astronaut()).resize((1920, 1080), Image.Resampling.BICUBIC)

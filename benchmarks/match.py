@@ -6,7 +6,7 @@ a colourist would match to), the mean CIEDE2000 (CIE 142-2001, colour-science's
 and its undrifted truth, on two frames per shot (at 1/4 and 3/4), for:
 
 - ``none``: the drifted shot as it is (the baseline),
-- ``cinegrade lut`` and ``cinegrade cdl``: :mod:`cinegrade.grading.matching`,
+- ``cinegrade lut`` and ``cinegrade cdl``: :mod:`cinegrade.matching.match`,
 - ``mkl``, ``reinhard``, ``hm`` (histogram matching): color-matcher (Hahne & Aggoun 2021), each
   frame transferred onto the reference's middle frame.
 
@@ -71,10 +71,10 @@ def delta_e(a: np.ndarray, b: np.ndarray) -> float:
     """Mean CIEDE2000 between display-referred Rec.709 images (BT.1886 decoding, D65)."""
     import colour
 
-    from cinegrade.grading.shot_stats import scene_linear
+    from cinegrade.colour.encodings import display_linear
 
     space = colour.models.RGB_COLOURSPACE_BT709
-    lab = [colour.XYZ_to_Lab(colour.RGB_to_XYZ(scene_linear(x).astype(np.float64), space),
+    lab = [colour.XYZ_to_Lab(colour.RGB_to_XYZ(display_linear(x).astype(np.float64), space),
                              space.whitepoint) for x in (a, b)]
     return float(np.mean(colour.delta_E(lab[0], lab[1], method="CIE 2000")))
 
@@ -110,15 +110,15 @@ def main(argv: list[str] | None = None) -> int:
 def evaluate(folder: Path, size: str, seed: int, cases: dict, cm_jobs: list) -> None:
     """Build (or reuse) the scene set in ``folder`` and score every drifted shot into ``cases``;
     queue the colour-transfer inputs in ``cm_jobs``."""
-    from cinegrade.grading.analysis import analyse_shots
-    from cinegrade.grading.continuity_run import shot_views
-    from cinegrade.grading.footage import build_scene_set
-    from cinegrade.grading.grade import matches_via
-    from cinegrade.grading.matching import match_shot
-    from cinegrade.grading.sampler import SampleSettings
-    from cinegrade.grading.shots import shots_from_timeline
-    from cinegrade.grading.video_frames import decode_frames
-    from cinegrade.otio_plugins.timeline_file import read_timeline
+    from cinegrade.analysis.run import analyse_shots
+    from cinegrade.analysis.sampler import SampleSettings
+    from cinegrade.correspondence.views import shot_views
+    from cinegrade.demo.footage import build_scene_set
+    from cinegrade.grade.grade import matches_via
+    from cinegrade.matching.match import match_shot
+    from cinegrade.media.frames import decode_frames
+    from cinegrade.timeline.files import read_timeline
+    from cinegrade.timeline.shots import shots_from_timeline
 
     width, height = (int(v) for v in size.split("x"))
     started = time.perf_counter()

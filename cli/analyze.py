@@ -17,7 +17,7 @@ fields are only ever added, a change of meaning gets a new version)::
                                                                     timeline's first frame)
         "sampled_frames": [int],   (media frame numbers, 0 = the stream's first frame)
         "cached": bool,
-        "stats": {                 (cinegrade.grading.shot_stats: units and references there)
+        "stats": {                 (cinegrade.analysis.stats: units and references there)
           "analysed": bool, "reason": str|null, "version": int, "frame_count": int,
           "exposure_stops": float, "luminance_display": {"p1","p5","p50","p95","p99": float},
           "luminance_linear": {...same keys}, "clip_high": float, "clip_low": float,
@@ -38,7 +38,6 @@ Statistics are cached on disk (``--cache-dir``, default ``$CINEGRADE_CACHE_DIR``
 """
 
 from __future__ import annotations
-
 
 import click
 
@@ -65,10 +64,10 @@ def analyze(timeline: str, json_path: str | None, samples: int, jobs: int | None
             **input_options) -> None:
     """Measure every shot of TIMELINE: exposure, white balance, saturation, contrast, flicker."""
 
-    from cinegrade.grading.analysis import analyse_shots
-    from cinegrade.grading.sampler import SampleSettings
-    from cinegrade.grading.shots import shots_from_timeline
-    from cinegrade.grading.stats_cache import StatsCache
+    from cinegrade.analysis.cache import StatsCache
+    from cinegrade.analysis.run import analyse_shots
+    from cinegrade.analysis.sampler import SampleSettings
+    from cinegrade.timeline.shots import shots_from_timeline
 
     loaded, _ = load_timeline(timeline, **input_options)
     shots = shots_from_timeline(loaded, timeline)

@@ -8,7 +8,7 @@ Terminal table of warnings, worst first (errors, then how far past the threshold
 - ``--json FILE`` (``-`` for stdout), schema ``version`` 1 (fields are only ever added)::
 
       {"version": 1, "timeline": str, "scene_by": "markers"|"auto"|"none",
-       "settings": {name: number},            (cinegrade.grading.continuity.ContinuitySettings)
+       "settings": {name: number},            (cinegrade.continuity.rules.ContinuitySettings)
        "warnings": [{"rule": str, "severity": "info"|"warning"|"error", "clip": str,
                      "other_clip": str|null,  (the shot before the cut, for cut rules)
                      "record_frame": int,     (frames from the timeline's first frame)
@@ -63,12 +63,12 @@ def check(timeline: str, output: str | None, force: bool, json_path: str | None,
     """Check TIMELINE for continuity breaks between and within shots."""
 
 
-    from cinegrade.grading.continuity import ContinuitySettings, failing, load_settings
-    from cinegrade.grading.continuity_run import run_continuity
-    from cinegrade.grading.media_probe import probe_shots
-    from cinegrade.grading.errors import InputError
-    from cinegrade.grading.shots import shots_from_timeline
-    from cinegrade.grading.stats_cache import StatsCache
+    from cinegrade.analysis.cache import StatsCache
+    from cinegrade.continuity.rules import ContinuitySettings, failing, load_settings
+    from cinegrade.continuity.run import run_continuity
+    from cinegrade.errors import InputError
+    from cinegrade.media.probe import probe_shots
+    from cinegrade.timeline.shots import shots_from_timeline
 
     settings = ContinuitySettings()
     if config_path:
@@ -91,15 +91,15 @@ def check(timeline: str, output: str | None, force: bool, json_path: str | None,
                                 cache=cache, progress=progress)
 
     if output:
-        from cinegrade.grading.continuity_markers import add_markers
-        from cinegrade.otio_plugins.timeline_file import write_timeline
+        from cinegrade.timeline.files import write_timeline
+        from cinegrade.timeline.markers import add_markers
 
         add_markers(loaded, result.shots, result.warnings)
         write_timeline(loaded, output, overwrite=force)
     if json_path:
         emit_json(json_path, report_json(result, timeline, scene_by, settings))
     if report_path:
-        from cinegrade.grading.report_html import write_report
+        from cinegrade.continuity.report import write_report
 
         write_report(report_path, result, title=os.path.basename(timeline))
     if not quiet and json_path != "-":

@@ -33,10 +33,18 @@ def convert(input_path: str, output_path: str, from_adapter: str | None, to_adap
             to_args: tuple[str, ...], sequence: str | None) -> None:
     """Convert the timeline INPUT to OUTPUT, reporting what OUTPUT's format cannot carry."""
     from cinegrade.cli.timeline_input import load_timeline
-    from cinegrade.grading.errors import InputError
-    from cinegrade.otio_plugins.timeline_file import (
-        adapter_arguments, carry_report, check_readable, find_adapter, parse_adapter_argument,
-        parse_rate, takes_rate, timeline_for_adapter, write_timeline)
+    from cinegrade.errors import InputError
+    from cinegrade.timeline.files import (
+        adapter_arguments,
+        carry_report,
+        check_readable,
+        find_adapter,
+        parse_adapter_argument,
+        parse_rate,
+        takes_rate,
+        timeline_for_adapter,
+        write_timeline,
+    )
 
     check_readable(input_path)
     reader = find_adapter(input_path, from_adapter)

@@ -2,7 +2,7 @@
 packages (``pip install 'cinegrade[demo]'``), describe its timeline, then grade it.
 
 Writes drifted shots, their undrifted twins, the ground-truth drift beside each shot and two OTIO
-timelines (see :func:`cinegrade.grading.footage.build_scene_set`); then runs ``cinegrade grade``
+timelines (see :func:`cinegrade.demo.footage.build_scene_set`); then runs ``cinegrade grade``
 with a look on the drifted timeline: the graded Kdenlive project (its .cube files beside it),
 the HTML report of the graded result and a before/after still of every shot (``stills/``).
 """
@@ -16,7 +16,7 @@ import click
 
 
 def _size(text: str) -> tuple[int, int]:
-    from cinegrade.grading.errors import InputError
+    from cinegrade.errors import InputError
 
     try:
         width, height = (int(part) for part in text.lower().split("x"))
@@ -51,7 +51,7 @@ def demo(ctx: click.Context, folder: Path, seed: int, seconds: float, size_text:
     beside its undrifted truth and a JSON record of its drift, and an OTIO timeline with a
     "scene: NAME" marker per scene. Then describes the timeline as `cinegrade info` does, and
     grades it as `cinegrade grade --look LOOK --report` does, with before/after stills."""
-    from cinegrade.grading.footage import build_scene_set, demo_scenes
+    from cinegrade.demo.footage import build_scene_set, demo_scenes
 
     size = _size(size_text)
     scenes = demo_scenes(include_clips=not photos_only)
@@ -101,13 +101,14 @@ def write_before_after(graded_timeline: Path, folder: Path) -> list[Path]:
     import numpy as np
     from PIL import Image
 
-    from cinegrade.grading.atomic_write import atomic_path
-    from cinegrade.grading.grade_effects import clip_grade
-    from cinegrade.grading.lut import apply_lut, read_cube
-    from cinegrade.grading.shots import clip_of, shots_from_timeline
-    from cinegrade.grading.video_frames import decode_frames
+    from cinegrade.colour.lut import apply_lut
+    from cinegrade.grade.effects import clip_grade
+    from cinegrade.media.atomic import atomic_path
+    from cinegrade.media.cube import read_cube
+    from cinegrade.media.frames import decode_frames
     from cinegrade.otio_plugins.kdenlive_writer import cube_path
-    from cinegrade.otio_plugins.timeline_file import read_timeline
+    from cinegrade.timeline.files import read_timeline
+    from cinegrade.timeline.shots import clip_of, shots_from_timeline
 
     timeline = read_timeline(graded_timeline)
     folder.mkdir(parents=True, exist_ok=True)
@@ -131,7 +132,7 @@ def write_before_after(graded_timeline: Path, folder: Path) -> list[Path]:
 
 def _describe(drift) -> str:
     """The drift's non-neutral fields, short: ``WB 5600K, +0.30 EV, sat 0.85``."""
-    from cinegrade.grading.drifts import NEUTRAL_CCT
+    from cinegrade.colour.adaptation import NEUTRAL_CCT
 
     if drift.is_neutral:
         return "no drift (scene reference)"

@@ -35,20 +35,20 @@ def export(timeline: str, ccc_path: str | None, cdl_dir: str | None, edl_path: s
     """Export the grades of TIMELINE (written by cinegrade grade/match/look)."""
     from pathlib import Path
 
-    from cinegrade.grading.atomic_write import write_bytes_atomically
-    from cinegrade.grading.cdl_files import (
+    from cinegrade.errors import InputError
+    from cinegrade.grade.effects import clip_cdl, clip_grade
+    from cinegrade.media.atomic import write_bytes_atomically
+    from cinegrade.media.cdl_files import (
         CDLDocument,
         ColorCorrection,
         cdl_to_otio_metadata,
         write_cdl_file,
     )
-    from cinegrade.grading.errors import InputError
-    from cinegrade.grading.grade_effects import clip_cdl, clip_grade
-    from cinegrade.grading.shots import clip_of, shots_from_timeline
     from cinegrade.otio_plugins.kdenlive_writer import cube_path
-    from cinegrade.otio_plugins.timeline_file import (
+    from cinegrade.timeline.files import (
         write_timeline,
     )
+    from cinegrade.timeline.shots import clip_of, shots_from_timeline
 
     targets = [t for t in (ccc_path, cdl_dir, edl_path, lut_dir) if t]
     if len(targets) != 1:

@@ -18,7 +18,6 @@ import click
 from cinegrade.cli.shot_work import analysis_options, progress_bar, shot_executor
 from cinegrade.cli.timeline_input import load_timeline, stacked, timeline_input
 
-
 #: Options shared by ``grade``, ``match`` and ``look``.
 common_options = stacked([
     click.option("-o", "--output", required=True, metavar="OUT",
@@ -70,20 +69,20 @@ def run(timeline: str, *, output: str, force: bool = False, lut_size: str = "33"
     with ``look`` None: keep their earlier looks)."""
     from pathlib import Path
 
-    from cinegrade.grading.grade import Grade, match_timeline, write_grade_cubes
-    from cinegrade.grading.grade_effects import (
+    from cinegrade.analysis.cache import StatsCache
+    from cinegrade.grade.effects import (
         attach_grade,
         clip_grade,
         match_from_metadata,
         relative_cube,
         remove_grade,
     )
-    from cinegrade.grading.shots import clip_of, shots_from_timeline
-    from cinegrade.grading.stats_cache import StatsCache
-    from cinegrade.otio_plugins.timeline_file import (
+    from cinegrade.grade.grade import Grade, match_timeline, write_grade_cubes
+    from cinegrade.timeline.files import (
         check_readable,
         write_timeline,
     )
+    from cinegrade.timeline.shots import clip_of, shots_from_timeline
 
     if look is not None:
         from cinegrade.luts.looks import resolve_look
@@ -91,7 +90,7 @@ def run(timeline: str, *, output: str, force: bool = False, lut_size: str = "33"
         look_lut = resolve_look(look)  # fail on a bad look before any work
     check_readable(timeline)
     if os.path.exists(output) and os.path.samefile(output, timeline):
-        from cinegrade.grading.errors import InputError
+        from cinegrade.errors import InputError
 
         raise InputError("refusing to overwrite the input timeline; write to a new file", output)
     loaded, _ = load_timeline(timeline, adapter, rate, adapter_args, sequence)
@@ -129,8 +128,8 @@ def run(timeline: str, *, output: str, force: bool = False, lut_size: str = "33"
     write_timeline(loaded, output, overwrite=force)
 
     if report_path and found is not None:
-        from cinegrade.grading.atomic_write import write_text_atomically
-        from cinegrade.grading.grade import grade_report, graded_continuity
+        from cinegrade.grade.grade import grade_report, graded_continuity
+        from cinegrade.media.atomic import write_text_atomically
 
         result = graded_continuity(found, grades)
         write_text_atomically(report_path, grade_report(result, grades,

@@ -55,9 +55,8 @@ def info(timeline: str, as_json: bool, **input_options) -> None:
 
 def describe(timeline, path: str, adapter: str) -> dict:
     """The ``--json`` document (schema in the module docstring) for a read timeline."""
-    from cinegrade.grading.media_probe import probe_shots
-    from cinegrade.grading.shots import (shots_from_timeline, timeline_rate,
-                                         timeline_start_frame)
+    from cinegrade.media.probe import probe_shots
+    from cinegrade.timeline.shots import shots_from_timeline, timeline_rate, timeline_start_frame
 
     rate = timeline_rate(timeline)
     start = timeline_start_frame(timeline)

@@ -4,6 +4,7 @@ every shot; matches an earlier run made are kept under it. See :mod:`cinegrade.c
 from __future__ import annotations
 
 import click
+
 from cinegrade.cli.grade import common_options, run
 
 

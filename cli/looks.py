@@ -28,9 +28,9 @@ def looks(preview_dir: Path | None, strength: float) -> None:
 def _write_previews(directory: Path, strength: float) -> list[Path]:
     from PIL import Image
 
-    from cinegrade.grading.atomic_write import atomic_path
-    from cinegrade.grading.errors import InputError
+    from cinegrade.errors import InputError
     from cinegrade.luts.looks import LOOKS, blend_look, preview_swatch, resolve_look
+    from cinegrade.media.atomic import atomic_path
 
     try:
         from skimage import data

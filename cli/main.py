@@ -10,7 +10,7 @@ import importlib
 
 import click
 
-from cinegrade.grading.errors import InputError
+from cinegrade.errors import InputError
 
 # name -> (module under cinegrade.cli, one-line help shown by ``cinegrade --help``); the module
 # defines a click command of the same name.

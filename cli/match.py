@@ -4,6 +4,7 @@ a look an earlier run laid is kept). See :mod:`cinegrade.cli.grade`."""
 from __future__ import annotations
 
 import click
+
 from cinegrade.cli.grade import common_options, match_options, run
 
 

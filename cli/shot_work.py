@@ -62,6 +62,6 @@ def emit_json(path: str, document: dict) -> None:
     if path == "-":
         click.echo(text)
     else:
-        from cinegrade.grading.atomic_write import write_text_atomically
+        from cinegrade.media.atomic import write_text_atomically
 
         write_text_atomically(path, text + "\n")

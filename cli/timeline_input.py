@@ -44,9 +44,8 @@ KDENLIVE_ADAPTER = "kdenlive"
 def load_timeline(path: str, adapter: str | None = None, rate: str | None = None,
                   adapter_args: Sequence[str] = (), sequence: str | None = None):
     """The timeline at ``path`` read as the :data:`timeline_input` options say, and the name of
-    the adapter that read it. Raises :class:`~cinegrade.grading.errors.InputError`."""
-    from cinegrade.otio_plugins.timeline_file import (check_readable, find_adapter,
-                                                     parse_adapter_argument, read_timeline)
+    the adapter that read it. Raises :class:`~cinegrade.errors.InputError`."""
+    from cinegrade.timeline.files import check_readable, find_adapter, parse_adapter_argument, read_timeline
 
     check_readable(path)
     arguments = dict(parse_adapter_argument(text) for text in adapter_args)

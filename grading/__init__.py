@@ -1,7 +1,7 @@
 """Colour science and decisions: sampling, statistics, continuity, matching, looks, CDL and LUTs.
 
 No click, no printing: functions here return values or raise
-:class:`~cinegrade.grading.errors.InputError`.
+:class:`~cinegrade.errors.InputError`.
 """
 
 import warnings

@@ -27,8 +27,9 @@ from colour.adaptation import matrix_chromatic_adaptation_VonKries
 from colour.models import RGB_COLOURSPACE_BT709, eotf_BT1886, eotf_inverse_BT1886
 from colour.temperature import CCT_to_xy_CIE_D
 
-from cinegrade.grading.errors import InputError
-from cinegrade.grading.lut import AnyLUT, apply_lut, bake_lut3d, read_cube, write_cube
+from cinegrade.colour.lut import AnyLUT, apply_lut, bake_lut3d
+from cinegrade.errors import InputError
+from cinegrade.media.cube import read_cube, write_cube
 
 LUT_SIZE = 33
 Recipe = Callable[[np.ndarray], np.ndarray]

@@ -12,7 +12,7 @@ import os
 
 import opentimelineio as otio
 
-from cinegrade.grading.atomic_write import write_text_atomically
+from cinegrade.media.atomic import write_text_atomically
 from cinegrade.otio_plugins import kdenlive_document, kdenlive_reader, kdenlive_writer
 
 

@@ -23,7 +23,7 @@ from fractions import Fraction
 import defusedxml
 from defusedxml.ElementTree import DefusedXMLParser
 
-from cinegrade.grading.errors import InputError
+from cinegrade.errors import InputError
 
 #: Document versions whose layout this module reads (track tractors of two playlists each).
 SUPPORTED_VERSIONS = ("0.99", "1.0", "1.00", "1.01", "1.02", "1.03", "1.04", "1.1")

@@ -21,19 +21,21 @@ import opentimelineio as otio
 
 from cinegrade.otio_plugins.kdenlive_document import (
     CURRENT_VERSION,
+    DEFAULT_CATEGORIES,
     KdenliveDocument,
     KdenliveInputError,
     Sequence,
-    DEFAULT_CATEGORIES,
-    UNLIMITED_LENGTH as UNLIMITED,
     dump_json_list,
     frames_to_clock,
     insert_child,
     is_path_like,
-    properties,
     prop,
+    properties,
     resolve_path,
     set_prop,
+)
+from cinegrade.otio_plugins.kdenlive_document import (
+    UNLIMITED_LENGTH as UNLIMITED,
 )
 from cinegrade.otio_plugins.kdenlive_reader import (
     CINEGRADE_CATEGORY,
@@ -154,7 +156,7 @@ def sopsat_filter_properties(cdl) -> list[tuple[str, str]]:
     "offset", "power"}, "asc_sat"}``), plus cinegrade's mark.
 
     frei0r normalises every parameter to 0..1; rendering with melt against our ASC CDL maths
-    (:func:`cinegrade.grading.cdl.apply_cdl`) established slope = 20·v, offset = 8·(v − 0.5),
+    (:func:`cinegrade.colour.cdl.apply_cdl`) established slope = 20·v, offset = 8·(v − 0.5),
     power = 20·v, saturation = 10·v (Kdenlive's defaults 0.05, 0.5, 0.05, 0.1 are the identity),
     Rec.709 luma weights, the result truncated to 8 bits (≤ 1 code value per step). It is
     written disabled: the Apply LUT already carries the grade (and any look); the editor who

@@ -25,10 +25,10 @@ DRIFTED_SATURATION = ("chelsea-01-wide", "chelsea-02-close")
 
 @functools.lru_cache(maxsize=1)
 def scene_set():
-    """The :class:`cinegrade.grading.footage.SceneSet` (built on first use, removed at exit)."""
+    """The :class:`cinegrade.demo.footage.SceneSet` (built on first use, removed at exit)."""
     pytest.importorskip("skimage")
-    from cinegrade.grading.drifts import Drift
-    from cinegrade.grading.footage import Framing, SceneSpec, ShotSpec, build_scene_set
+    from cinegrade.colour.drift import Drift
+    from cinegrade.demo.footage import Framing, SceneSpec, ShotSpec, build_scene_set
 
     scenes = (
         SceneSpec("coffee", (ShotSpec("coffee", Framing("wide")),
@@ -50,9 +50,9 @@ def check_result():
     """``run_continuity`` over the drifted timeline (scenes from its markers)."""
     import opentimelineio as otio
 
-    from cinegrade.grading.continuity_run import run_continuity
-    from cinegrade.grading.sampler import SampleSettings
-    from cinegrade.grading.shots import shots_from_timeline
+    from cinegrade.analysis.sampler import SampleSettings
+    from cinegrade.continuity.run import run_continuity
+    from cinegrade.timeline.shots import shots_from_timeline
 
     path = scene_set().timeline_path
     shots = shots_from_timeline(otio.adapters.read_from_file(str(path)), path)

@@ -16,7 +16,7 @@ def dissolving_timeline(folder: Path, size: tuple[int, int] = (80, 48), head: in
     """Three solid-colour shots of 12 frames cut A → B → C with 8-frame dissolves centred on the
     cuts (OTIO transitions, as an EDL's or FCP XML's dissolves read); each source starts
     ``head`` frames into its 24-frame media, so the dissolves have handles when ``head`` ≥ 4."""
-    from cinegrade.grading.video_frames import encode_clip
+    from cinegrade.media.frames import encode_clip
 
     track = otio.schema.Track(name="V1")
     for index, (name, colour) in enumerate(MIX_COLOURS.items()):

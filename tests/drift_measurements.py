@@ -1,5 +1,5 @@
 """Measure a drift back from a drifted frame and its undrifted twin, independently of
-``cinegrade.grading.drifts`` (colour-science directly), for test_drifts and test_footage.
+``cinegrade.colour.drift`` (colour-science directly), for test_drifts and test_footage.
 
 All inputs are display-referred Rec.709 R'G'B' float arrays (..., 3); linear light is the BT.1886
 EOTF (L_W 1, L_B 0), the linearisation cinegrade documents.

@@ -10,17 +10,18 @@ import colour
 import numpy as np
 import opentimelineio as otio
 import pytest
-
-from cinegrade.cli.main import cinegrade
-from cinegrade.grading.analysis import analyse_shots
-from cinegrade.grading.drifts import Drift, white_balance_matrix
-from cinegrade.grading.sampler import SampleSettings
-from cinegrade.grading.shot_stats import illuminant_from_xy
-from cinegrade.grading.shots import shots_from_timeline
 from click.testing import CliRunner
 
+from cinegrade.analysis.run import analyse_shots
+from cinegrade.analysis.sampler import SampleSettings
+from cinegrade.analysis.stats import illuminant_from_xy
+from cinegrade.cli.main import cinegrade
+from cinegrade.colour.adaptation import white_balance_matrix
+from cinegrade.colour.drift import Drift
+from cinegrade.timeline.shots import shots_from_timeline
+
 pytest.importorskip("skimage")
-footage = pytest.importorskip("cinegrade.grading.footage")
+footage = pytest.importorskip("cinegrade.demo.footage")
 
 DRIFTS = (Drift(white_balance_k=4000.0), Drift(white_balance_k=9000.0),
           Drift(exposure_stops=0.5), Drift(exposure_stops=-0.4), Drift(saturation=0.8),

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cinegrade.grading.cdl import CDL, REC709_LUMA_WEIGHTS, apply_cdl
-from cinegrade.grading.errors import InputError
+from cinegrade.colour.cdl import CDL, REC709_LUMA_WEIGHTS, apply_cdl
+from cinegrade.errors import InputError
 
 ocio = pytest.importorskip("PyOpenColorIO")
 skimage_data = pytest.importorskip("skimage.data")

@@ -9,8 +9,9 @@ import numpy as np
 import opentimelineio as otio
 import pytest
 
-from cinegrade.grading.cdl import CDL, apply_cdl
-from cinegrade.grading.cdl_files import (
+from cinegrade.colour.cdl import CDL, apply_cdl
+from cinegrade.errors import InputError
+from cinegrade.media.cdl_files import (
     CDLDocument,
     ColorCorrection,
     Notes,
@@ -19,7 +20,6 @@ from cinegrade.grading.cdl_files import (
     read_cdl_file,
     write_cdl_file,
 )
-from cinegrade.grading.errors import InputError
 
 ocio = pytest.importorskip("PyOpenColorIO")
 skimage_data = pytest.importorskip("skimage.data")

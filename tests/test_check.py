@@ -7,11 +7,11 @@ import json
 import opentimelineio as otio
 import pytest
 from click.testing import CliRunner
+from continuity_media import DRIFTED_EXPOSURE, DRIFTED_SATURATION, scene_set
 
 from cinegrade.cli.main import cinegrade
-from cinegrade.grading.continuity_markers import is_cinegrade_marker
+from cinegrade.timeline.markers import is_cinegrade_marker
 
-from continuity_media import DRIFTED_EXPOSURE, DRIFTED_SATURATION, scene_set
 JSON_KEYS = {"rule", "severity", "clip", "other_clip", "record_frame", "value", "threshold",
              "unit", "message"}
 

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from cinegrade.cli.main import COMMANDS, LazyGroup, cinegrade
-from cinegrade.grading.errors import InputError
+from cinegrade.errors import InputError
 
 EXECUTABLE = shutil.which("cinegrade", path=str(Path(sys.executable).parent)) or shutil.which("cinegrade")
 

@@ -3,21 +3,31 @@
 from __future__ import annotations
 
 import dataclasses
-
 import json
 import math
 
 import pytest
-
-from cinegrade.grading.continuity import (ERROR, INFO, WARNING, CheckInput, ContinuitySettings, Cut,
-                                          SaturationJump, check_continuity, failing, load_settings,
-                                          worst_first)
-from cinegrade.grading.cut_measure import ALIGNED, GLOBAL, CutMeasure, measure_cut
-from cinegrade.grading.errors import InputError
-from cinegrade.grading.shot_stats import ShotStats
-from cinegrade.grading.shots import FrameRange, Shot
-
 from continuity_media import DRIFTED_EXPOSURE, DRIFTED_SATURATION, UNDRIFTED, check_result
+
+from cinegrade.analysis.stats import ShotStats
+from cinegrade.continuity.measure import ALIGNED, GLOBAL, CutMeasure, measure_cut
+from cinegrade.continuity.rules import (
+    ERROR,
+    INFO,
+    WARNING,
+    CheckInput,
+    ContinuitySettings,
+    Cut,
+    SaturationJump,
+    check_continuity,
+    failing,
+    load_settings,
+    worst_first,
+)
+from cinegrade.errors import InputError
+from cinegrade.timeline.shots import FrameRange, Shot
+
+
 def make_shot(index: int, start: int, frames: int = 24, name: str | None = None,
               kind: str = "movie", path: str | None = "/nowhere.mp4") -> Shot:
     return Shot(index=index, track_index=0, track_name="V1", track_kind="video",
@@ -80,7 +90,7 @@ def test_shot_and_timeline_rules():
 
 
 def test_mixed_formats_flags_the_odd_clip():
-    from cinegrade.grading.media_probe import MediaProbe
+    from cinegrade.media.probe import MediaProbe
 
     usual = MediaProbe("/a.mp4", True, codec="h264", width=1920, height=1080, frame_rate=24.0,
                        color_primaries="bt709", color_matrix="bt709", color_range="tv")
@@ -121,8 +131,9 @@ def test_measure_cut_separates_drifts_on_reframed_photographs():
     drifted in one component at a time by the targets; each drift is read back in its own
     measure and barely in the others, and the undrifted reframing reads as nothing."""
     pytest.importorskip("skimage")
-    from cinegrade.grading.drifts import NEUTRAL_CCT, Drift, apply_drift
-    from cinegrade.grading.footage import Framing, ShotSpec, render_shot
+    from cinegrade.colour.adaptation import NEUTRAL_CCT
+    from cinegrade.colour.drift import Drift, apply_drift
+    from cinegrade.demo.footage import Framing, ShotSpec, render_shot
 
     wide = render_shot(ShotSpec("chelsea", Framing("wide")), (320, 180), 1)
     close = render_shot(ShotSpec("chelsea", Framing("close", (0.42, 0.38, 2.2))), (320, 180), 1)
@@ -142,7 +153,7 @@ def test_measure_cut_separates_drifts_on_reframed_photographs():
 
 def test_unrelated_shots_do_not_align():
     pytest.importorskip("skimage")
-    from cinegrade.grading.footage import WIDE, ShotSpec, render_shot
+    from cinegrade.demo.footage import WIDE, ShotSpec, render_shot
 
     coffee = render_shot(ShotSpec("coffee", WIDE), (320, 180), 2)
     rocket = render_shot(ShotSpec("rocket", WIDE), (320, 180), 2)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import opentimelineio as otio
 
-from cinegrade.grading.continuity import ERROR, WARNING, ContinuityWarning
-from cinegrade.grading.continuity_markers import (NAMESPACE, add_markers, is_cinegrade_marker,
-                                                  remove_markers)
-from cinegrade.grading.shots import shots_from_timeline
+from cinegrade.continuity.rules import ERROR, WARNING, ContinuityWarning
+from cinegrade.timeline.markers import NAMESPACE, add_markers, is_cinegrade_marker, remove_markers
+from cinegrade.timeline.shots import shots_from_timeline
+
+
 def timeline() -> otio.schema.Timeline:
     result = otio.schema.Timeline(name="t")
     track = otio.schema.Track(name="V1")

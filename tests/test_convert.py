@@ -12,9 +12,9 @@ from pathlib import Path
 import opentimelineio as otio
 import pytest
 from click.testing import CliRunner
+from timeline_samples import NEGATIVE, cli_arguments, has_adapter, read_arguments, sample_names
 
 from cinegrade.cli.main import cinegrade
-from timeline_samples import NEGATIVE, cli_arguments, has_adapter, read_arguments, sample_names
 
 EXECUTABLE = shutil.which("cinegrade", path=str(Path(sys.executable).parent))
 READABLE = [name for name in sample_names() if name not in NEGATIVE]

@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from cinegrade.cli.main import cinegrade
-from cinegrade.grading.drifts import Drift
+from cinegrade.colour.drift import Drift
 
 pytest.importorskip("skimage")
 pytest.importorskip("skvideo")

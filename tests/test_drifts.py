@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from drift_measurements import LUMA, exposure_stops, saturation_ratio, white_balance_cct
 
-from cinegrade.grading.drifts import Drift, apply_drift, flicker_offset, random_drift
+from cinegrade.colour.drift import Drift, apply_drift, flicker_offset
+from cinegrade.demo.drifts import random_drift
 
 
 @pytest.fixture(scope="module")

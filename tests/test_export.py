@@ -6,13 +6,15 @@ from __future__ import annotations
 import numpy as np
 import opentimelineio as otio
 import pytest
-from cinegrade.cli.main import cinegrade
-from cinegrade.grading.cdl import CDL, apply_cdl
-from cinegrade.grading.grade import Grade, write_grade_cubes
-from cinegrade.grading.grade_effects import attach_grade, relative_cube
-from cinegrade.grading.lut import apply_lut, read_cube
-from cinegrade.grading.matching import Match
 from click.testing import CliRunner
+
+from cinegrade.cli.main import cinegrade
+from cinegrade.colour.cdl import CDL, apply_cdl
+from cinegrade.colour.lut import apply_lut
+from cinegrade.grade.effects import attach_grade, relative_cube
+from cinegrade.grade.grade import Grade, write_grade_cubes
+from cinegrade.matching.match import Match
+from cinegrade.media.cube import read_cube
 
 ocio = pytest.importorskip("PyOpenColorIO")
 ocio.SetLoggingLevel(ocio.LOGGING_LEVEL_NONE)

@@ -9,15 +9,15 @@ import numpy as np
 import pytest
 from drift_measurements import exposure_stops, saturation_ratio, white_balance_cct
 
-from cinegrade.grading.drifts import Drift, flicker_offset
-from cinegrade.grading.errors import InputError
-from cinegrade.grading.video_frames import decode_frames, encode_clip
+from cinegrade.colour.drift import Drift, flicker_offset
+from cinegrade.errors import InputError
+from cinegrade.media.frames import decode_frames, encode_clip
 
 pytest.importorskip("skimage")
 pytest.importorskip("skvideo")
 
-from cinegrade.grading import footage  # noqa: E402
-from cinegrade.grading.footage import (  # noqa: E402
+from cinegrade.demo import footage  # noqa: E402
+from cinegrade.demo.footage import (  # noqa: E402
     Framing,
     SceneSpec,
     ShotSpec,
@@ -178,7 +178,7 @@ def test_find_cuts_on_a_clip_edited_here(tmp_path):
     """Three framings of three photographs joined at frames 7 and 15 (a push-in and a pan
     moving a few pixels a frame inside the shots): exactly those cuts; the continuous push-in
     alone has none."""
-    from cinegrade.grading.footage import load_still, render_view
+    from cinegrade.demo.footage import load_still, render_view
 
     def shot(name, count, start, end):
         picture = load_still(name)

@@ -7,17 +7,20 @@ import dataclasses
 
 import numpy as np
 import pytest
-from cinegrade.grading.errors import InputError
-from cinegrade.grading.grade import (
+
+from cinegrade.colour.drift import undo_drift
+from cinegrade.colour.lut import apply_lut
+from cinegrade.errors import InputError
+from cinegrade.grade.grade import (
     Grade,
     bake_grade,
     cube_name,
     grades_folder,
     write_grade_cubes,
 )
-from cinegrade.grading.lut import apply_lut, read_cube
-from cinegrade.grading.matching import Match, undo_drift
 from cinegrade.luts.looks import LOOKS
+from cinegrade.matching.match import Match
+from cinegrade.media.cube import read_cube
 
 ocio = pytest.importorskip("PyOpenColorIO")
 ocio.SetLoggingLevel(ocio.LOGGING_LEVEL_NONE)
@@ -62,7 +65,7 @@ def test_baked_lut_follows_the_grade_and_opencolorio_reads_it(tmp_path) -> None:
 
 
 def test_cdl_grade_bakes_its_cdl() -> None:
-    from cinegrade.grading.cdl import CDL, apply_cdl
+    from cinegrade.colour.cdl import CDL, apply_cdl
 
     cdl = CDL((1.1, 1.0, 0.9), (0.01, 0.0, -0.01), (1.0, 1.05, 0.95), 1.1)
     match = dataclasses.replace(_match("cdl"), cdl=cdl)

@@ -10,14 +10,16 @@ from pathlib import Path
 import numpy as np
 import opentimelineio as otio
 import pytest
-from cinegrade.cli.main import cinegrade
-from cinegrade.grading.cdl_files import cdl_from_otio_metadata
-from cinegrade.grading.drifts import Drift
-from cinegrade.grading.footage import Framing, SceneSpec, ShotSpec, build_scene_set
-from cinegrade.grading.grade_effects import EFFECT_NAME, clip_grade
-from cinegrade.grading.lut import apply_lut, read_cube
 from click.testing import CliRunner
 from melt_render import MELT, melt_frame
+
+from cinegrade.cli.main import cinegrade
+from cinegrade.colour.drift import Drift
+from cinegrade.colour.lut import apply_lut
+from cinegrade.demo.footage import Framing, SceneSpec, ShotSpec, build_scene_set
+from cinegrade.grade.effects import EFFECT_NAME, clip_grade
+from cinegrade.media.cdl_files import cdl_from_otio_metadata
+from cinegrade.media.cube import read_cube
 
 pytest.importorskip("skimage")
 DRIFT = Drift(white_balance_k=5600.0, exposure_stops=-0.3, saturation=1.2, gamma=1.05)
@@ -134,7 +136,7 @@ def test_cdl_grade_also_as_kdenlive_sop_sat(scene_set, tmp_path) -> None:
     8-bit truncation frei0r does (≤ 2.5 code values at the 99th percentile)."""
     import xml.etree.ElementTree as ET
 
-    from cinegrade.grading.cdl import apply_cdl
+    from cinegrade.colour.cdl import apply_cdl
     from cinegrade.otio_plugins import kdenlive_adapter
 
     graded_otio = tmp_path / "cdl.otio"

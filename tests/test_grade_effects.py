@@ -6,9 +6,9 @@ import json
 
 import opentimelineio as otio
 import pytest
-from cinegrade.grading.cdl import CDL
-from cinegrade.grading.grade import Grade
-from cinegrade.grading.grade_effects import (
+
+from cinegrade.colour.cdl import CDL
+from cinegrade.grade.effects import (
     EFFECT_NAME,
     attach_grade,
     clip_cdl,
@@ -17,7 +17,8 @@ from cinegrade.grading.grade_effects import (
     relative_cube,
     remove_grade,
 )
-from cinegrade.grading.matching import Match
+from cinegrade.grade.grade import Grade
+from cinegrade.matching.match import Match
 
 CDL_FIT = CDL((1.1, 1.0, 0.95), (0.01, 0.0, -0.02), (0.9, 1.0, 1.1), 0.9)
 

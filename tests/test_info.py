@@ -14,10 +14,10 @@ import numpy as np
 import opentimelineio as otio
 import pytest
 from click.testing import CliRunner
+from timeline_samples import NEGATIVE, cli_arguments
 
 from cinegrade.cli.main import cinegrade
-from cinegrade.grading.video_frames import encode_clip
-from timeline_samples import NEGATIVE, cli_arguments
+from cinegrade.media.frames import encode_clip
 
 EXECUTABLE = shutil.which("cinegrade", path=str(Path(sys.executable).parent))
 

@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import pytest
 
-from cinegrade.grading.errors import InputError
+from cinegrade.errors import InputError
 from cinegrade.otio_plugins import kdenlive_adapter
 from cinegrade.otio_plugins.kdenlive_document import (
     KdenliveDocument,

@@ -83,7 +83,7 @@ def cube(tmp_path_factory) -> Path:
 
 
 def test_new_1_04_project_opens_without_dialog(tmp_path, cube) -> None:
-    from cinegrade.grading.video_frames import encode_clip
+    from cinegrade.media.frames import encode_clip
 
     y, x = np.mgrid[0:72, 0:128]
     media = tmp_path / "shot.mp4"

@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 import opentimelineio as otio
 import pytest
+from dissolve_media import MIX_COLOURS, dissolving_timeline
+from melt_render import MELT, melt_frame
 
 from cinegrade.otio_plugins import kdenlive_adapter
 
-from dissolve_media import MIX_COLOURS, dissolving_timeline
-from melt_render import MELT, melt_frame
 pytestmark = pytest.mark.skipif(MELT is None, reason="MLT's melt is not installed")
 RATE = 24
 HEIGHT, WIDTH, COUNT = 48, 80, 6
@@ -33,7 +33,7 @@ def graded_render(tmp_path_factory):
     """A new project from a generated clip, then the same project graded with a .cube."""
     import colour
 
-    from cinegrade.grading.video_frames import encode_clip
+    from cinegrade.media.frames import encode_clip
 
     work = tmp_path_factory.mktemp("render")
     media = work / "media" / "shot.mp4"
@@ -110,7 +110,7 @@ def test_real_project_edited_in_place_renders(samples, tmp_path) -> None:
     and with a grade it renders differently."""
     import colour
 
-    from cinegrade.grading.video_frames import encode_clip
+    from cinegrade.media.frames import encode_clip
 
     project = tmp_path / "project"
     (project / "footage").mkdir(parents=True)

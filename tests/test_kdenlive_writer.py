@@ -9,11 +9,10 @@ from pathlib import Path
 
 import opentimelineio as otio
 import pytest
-
-from cinegrade.grading.errors import InputError
-from cinegrade.otio_plugins import kdenlive_adapter
-
 from test_kdenlive_reader import SAMPLE_NAMES
+
+from cinegrade.errors import InputError
+from cinegrade.otio_plugins import kdenlive_adapter
 
 
 def canonical(text: str) -> str:
@@ -250,7 +249,7 @@ def test_effect_without_cube_is_input_error(samples) -> None:
 
 
 def test_track_markers_of_a_new_project_become_guides_and_keep_scenes() -> None:
-    from cinegrade.grading.shots import shots_from_timeline
+    from cinegrade.timeline.shots import shots_from_timeline
 
     rate = 24
     timeline = otio.schema.Timeline(name="scenes")

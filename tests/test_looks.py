@@ -12,9 +12,9 @@ from colour import LUT3D
 from PIL import Image
 
 from cinegrade.cli.main import cinegrade
-from cinegrade.grading.cdl import CDL, apply_cdl
-from cinegrade.grading.errors import InputError
-from cinegrade.grading.lut import apply_lut, bake_lut3d, read_cube, write_cube
+from cinegrade.colour.cdl import CDL, apply_cdl
+from cinegrade.colour.lut import apply_lut, bake_lut3d
+from cinegrade.errors import InputError
 from cinegrade.luts.looks import (
     LOOKS,
     LUMINANCE_WEIGHTS,
@@ -23,6 +23,7 @@ from cinegrade.luts.looks import (
     shipped_lut,
     write_look_luts,
 )
+from cinegrade.media.cube import read_cube, write_cube
 
 skimage_data = pytest.importorskip("skimage.data")
 

@@ -12,17 +12,10 @@ import pytest
 from colour import LUT3D, LUT3x1D, LUTSequence
 from colour.algebra import table_interpolation_tetrahedral
 
-from cinegrade.grading.cdl import CDL, apply_cdl
-from cinegrade.grading.errors import InputError
-from cinegrade.grading.lut import (
-    apply_lut,
-    bake_lut3d,
-    bake_lut3x1d,
-    bake_shaper_lut3d,
-    log2_shaper,
-    read_cube,
-    write_cube,
-)
+from cinegrade.colour.cdl import CDL, apply_cdl
+from cinegrade.colour.lut import apply_lut, bake_lut3d, bake_lut3x1d, bake_shaper_lut3d, log2_shaper
+from cinegrade.errors import InputError
+from cinegrade.media.cube import read_cube, write_cube
 
 ocio = pytest.importorskip("PyOpenColorIO")
 skimage_data = pytest.importorskip("skimage.data")

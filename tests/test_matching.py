@@ -1,20 +1,22 @@
 """Matching: the drift's inverse, estimates on shared and on unrelated content, references.
 
 Pictures are real photographs shipped with scikit-image, framed as the generator frames shots
-(:func:`cinegrade.grading.footage.render_view`) and drifted by the generator's own
-:func:`~cinegrade.grading.drifts.apply_drift`; quality is CIEDE2000 to the undrifted truth.
+(:func:`cinegrade.demo.footage.render_view`) and drifted by the generator's own
+:func:`~cinegrade.colour.drift.apply_drift`; quality is CIEDE2000 to the undrifted truth.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from cinegrade.grading.cdl import CDL
-from cinegrade.grading.cut_measure import predict_drift
-from cinegrade.grading.drifts import Drift, apply_drift
-from cinegrade.grading.errors import InputError
-from cinegrade.grading.footage import load_still, render_view
-from cinegrade.grading.matching import (
+
+from cinegrade.analysis.stats import ShotStats, shot_stats
+from cinegrade.colour.cdl import CDL
+from cinegrade.colour.drift import Drift, apply_drift, predict_drift, undo_drift
+from cinegrade.colour.encodings import display_linear
+from cinegrade.demo.footage import load_still, render_view
+from cinegrade.errors import InputError
+from cinegrade.matching.match import (
     ALIGNED,
     BOUNDS,
     GLOBAL,
@@ -25,9 +27,7 @@ from cinegrade.grading.matching import (
     clamp_drift,
     match_shot,
     scene_median_reference,
-    undo_drift,
 )
-from cinegrade.grading.shot_stats import ShotStats, scene_linear, shot_stats
 
 SIZE = (320, 180)
 # darker, so that little clips: what clipped cannot be restored
@@ -39,7 +39,7 @@ def delta_e(a: np.ndarray, b: np.ndarray) -> float:
     import colour
 
     space = colour.models.RGB_COLOURSPACE_BT709
-    lab = [colour.XYZ_to_Lab(colour.RGB_to_XYZ(scene_linear(x).astype(np.float64), space),
+    lab = [colour.XYZ_to_Lab(colour.RGB_to_XYZ(display_linear(x).astype(np.float64), space),
                              space.whitepoint) for x in (a, b)]
     return float(np.mean(colour.delta_E(lab[0], lab[1], method="CIE 2000")))
 
@@ -156,8 +156,9 @@ def test_references_by_option_marker_and_median() -> None:
 
 def test_reference_markers_on_clips_and_tracks() -> None:
     import opentimelineio as otio
-    from cinegrade.grading.matching import reference_markers
-    from cinegrade.grading.shots import shots_from_timeline
+
+    from cinegrade.matching.match import reference_markers
+    from cinegrade.timeline.shots import shots_from_timeline
 
     rate = 24
     track = otio.schema.Track(name="V1")
@@ -178,7 +179,7 @@ def test_match_through_a_shot_both_share_content_with() -> None:
     """A close-up of the right half shares nothing with a close-up of the left half (the
     reference), but both overlap a medium shot: matched through it, the right close-up comes to
     within ΔE 1.5 of its truth, where whole-shot statistics could not help."""
-    from cinegrade.grading.matching import match_via
+    from cinegrade.matching.match import match_via
 
     reference = framings("astronaut", [(0.3, 0.35, 2.4)])
     medium_truth = framings("astronaut", [(0.5, 0.35, 1.5)])
@@ -202,10 +203,10 @@ def test_match_through_a_shot_both_share_content_with() -> None:
 def test_global_estimate_leaves_white_balance_to_reliable_illuminants() -> None:
     """Whole-shot statistics: a white-balance difference between two shots counts only when
     both illuminants are reliable; exposure counts either way."""
-    from cinegrade.grading.matching import estimate_global
-    from cinegrade.grading.shot_stats import illuminant_from_xy
-
     import colour
+
+    from cinegrade.analysis.stats import illuminant_from_xy
+    from cinegrade.matching.match import estimate_global
 
     def stats(cct: float, exposure: float, reliable: bool) -> ShotStats:
         light = illuminant_from_xy(colour.temperature.CCT_to_xy_CIE_D(cct), 0.3)

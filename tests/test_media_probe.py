@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cinegrade.grading.media_probe import probe_media
-from cinegrade.grading.video_frames import encode_clip
+from cinegrade.media.frames import encode_clip
+from cinegrade.media.probe import probe_media
 
 
 def _frames(count: int, height: int = 48, width: int = 64):

@@ -10,11 +10,12 @@ import subprocess
 
 import numpy as np
 import pytest
-
-from cinegrade.grading.continuity import ContinuityWarning
-from cinegrade.grading.report_html import line_plot_svg, render_report, thumbnail_uri, write_report
-
 from continuity_media import check_result
+
+from cinegrade.continuity.report import line_plot_svg, render_report, thumbnail_uri, write_report
+from cinegrade.continuity.rules import ContinuityWarning
+
+
 def hostile_result():
     """The check of the tiny set, with a clip renamed to markup and one warning about it."""
     result = check_result()

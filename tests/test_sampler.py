@@ -10,9 +10,9 @@ import av
 import numpy as np
 import opentimelineio as otio
 import pytest
+from PIL import Image
 
-from cinegrade.grading import video_frames
-from cinegrade.grading.sampler import (
+from cinegrade.analysis.sampler import (
     SampleSettings,
     media_frame,
     read_image,
@@ -20,8 +20,8 @@ from cinegrade.grading.sampler import (
     sample_shots,
     shot_identity,
 )
-from cinegrade.grading.shots import FrameRange, shots_from_timeline
-from PIL import Image
+from cinegrade.media import frames as video_frames
+from cinegrade.timeline.shots import FrameRange, shots_from_timeline
 
 COUNT, GOP = 72, 12
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import opentimelineio as otio
 import pytest
 
-from cinegrade.grading.errors import InputError
-from cinegrade.grading.scenes import BEFORE_FIRST, WHOLE_TIMELINE, consecutive_pairs, group_scenes
-from cinegrade.grading.shots import shots_from_timeline
+from cinegrade.errors import InputError
+from cinegrade.timeline.scenes import BEFORE_FIRST, WHOLE_TIMELINE, consecutive_pairs, group_scenes
+from cinegrade.timeline.shots import shots_from_timeline
+
+
 def timeline_with(markers: list[tuple[str, int]], clips: int = 4) -> otio.schema.Timeline:
     timeline = otio.schema.Timeline(name="t")
     track = otio.schema.Track(name="V1")
@@ -55,9 +57,10 @@ def test_consecutive_pairs_follow_record_order_per_track():
 def test_auto_scenes_on_generated_media():
     """Two photographs, framed as 3 + 2 shots, some drifted: auto keeps each photograph's
     framings together (they share content) and cuts between the photographs."""
-    from cinegrade.grading.continuity_run import run_continuity
-    from cinegrade.grading.sampler import SampleSettings
     from continuity_media import scene_set
+
+    from cinegrade.analysis.sampler import SampleSettings
+    from cinegrade.continuity.run import run_continuity
 
     path = scene_set().timeline_path
     shots = shots_from_timeline(otio.adapters.read_from_file(str(path)), path)

@@ -6,14 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cinegrade.grading.shot_flicker import frame_gains, registered_flicker
+from cinegrade.analysis.flicker import frame_gains, registered_flicker
 
 
 def panned_frames(gains_stops, seed: int = 0):
     """A real photograph panned 2 px a frame with a dark square crossing it, each frame's linear
     light times 2 ** gain (display-referred Rec.709, BT.1886)."""
     pytest.importorskip("skimage")
-    from cinegrade.grading.footage import load_still
+    from cinegrade.demo.footage import load_still
 
     picture = load_still("chelsea")[::2, ::2]
     frames = []

@@ -9,22 +9,17 @@ import colour
 import numpy as np
 import pytest
 
-from cinegrade.grading.drifts import (
-    Drift,
-    apply_drift,
-    display_from_linear,
-    linear_from_display,
-    white_balance_matrix,
-)
-from cinegrade.grading.shot_stats import (
+from cinegrade.analysis.stats import (
     HUE_BINS,
     ShotStats,
     estimate_illuminant,
     flicker_stops,
     illuminant_from_xy,
-    scene_linear,
     shot_stats,
 )
+from cinegrade.colour.adaptation import white_balance_matrix
+from cinegrade.colour.drift import Drift, apply_drift
+from cinegrade.colour.encodings import display_encoded, display_linear
 
 skimage_data = pytest.importorskip("skimage.data")
 _BT709 = colour.RGB_COLOURSPACES["ITU-R BT.709"]
@@ -35,7 +30,7 @@ def photo(name: str, width: int = 240) -> np.ndarray:
     RGB, box-downscaled to ``width``."""
     from PIL import Image
 
-    from cinegrade.grading.footage import source_path
+    from cinegrade.demo.footage import source_path
 
     image = Image.open(source_path(name)).convert("RGB")
     height = round(image.height * width / image.width)
@@ -51,13 +46,13 @@ def predicted_cct(xy, cct: float) -> float:
 
 def test_linear_light_is_the_drift_generators_bt1886():
     rgb = photo("astronaut", 64)
-    np.testing.assert_allclose(scene_linear(rgb), linear_from_display(rgb), atol=1e-6)
-    np.testing.assert_allclose(scene_linear(np.float32(0.5)), 0.5**2.4, rtol=1e-5)
+    np.testing.assert_allclose(display_linear(rgb), display_linear(rgb), atol=1e-6)
+    np.testing.assert_allclose(display_linear(np.float32(0.5)), 0.5**2.4, rtol=1e-5)
 
 
 def test_exposure_of_middle_grey_and_one_stop_over():
-    grey = np.full((20, 30, 3), display_from_linear(np.float32(0.18)), np.float32)
-    brighter = np.full((20, 30, 3), display_from_linear(np.float32(0.36)), np.float32)
+    grey = np.full((20, 30, 3), display_encoded(np.float32(0.18)), np.float32)
+    brighter = np.full((20, 30, 3), display_encoded(np.float32(0.36)), np.float32)
     assert shot_stats([grey]).exposure_stops == pytest.approx(0.0, abs=1e-3)
     assert shot_stats([brighter]).exposure_stops == pytest.approx(1.0, abs=1e-3)
 
@@ -82,7 +77,7 @@ def warm_chart() -> np.ndarray:
         linear = colour.XYZ_to_RGB(colour.xyY_to_XYZ(chart.data[name]), _BT709,
                                    illuminant=chart.illuminant,
                                    chromatic_adaptation_transform="CAT02")
-        return np.full((12, 12, 3), display_from_linear(np.clip(linear, 0, 1)), np.float32)
+        return np.full((12, 12, 3), display_encoded(np.clip(linear, 0, 1)), np.float32)
     names = list(chart.data)
     warm = ["dark skin", "light skin", "orange", "moderate red", "orange yellow", "red",
             "yellow"] * WARM_REPEAT
@@ -96,11 +91,11 @@ def test_illuminant_of_neutrals_among_strong_colours(cct):
     """The chart lit by daylight at ``cct`` (the drift generator's von Kries matrix): the
     estimate finds the greys' light within 150 K; grey world is fooled by the warm patches."""
     lit = apply_drift(warm_chart(), Drift(white_balance_k=cct))
-    estimate = estimate_illuminant(scene_linear(lit), lit)
+    estimate = estimate_illuminant(display_linear(lit), lit)
     assert estimate.cct_kelvin == pytest.approx(cct, abs=150)
     assert abs(estimate.duv) < 0.006
     grey_world = illuminant_from_xy(colour.XYZ_to_xy(
-        _BT709.matrix_RGB_to_XYZ @ scene_linear(lit).reshape(-1, 3).mean(axis=0)))
+        _BT709.matrix_RGB_to_XYZ @ display_linear(lit).reshape(-1, 3).mean(axis=0)))
     assert abs(grey_world.mired - estimate.mired) > 30  # the content fools a plain mean
 
 
@@ -146,7 +141,7 @@ def test_clipping_and_hue():
     stats = shot_stats([red, white])
     assert stats.clip_high == pytest.approx(0.5)
     assert stats.clip_low == 0.0
-    lab_hue = colour.XYZ_to_Lab(colour.RGB_to_XYZ(scene_linear(red[0, 0]), _BT709))
+    lab_hue = colour.XYZ_to_Lab(colour.RGB_to_XYZ(display_linear(red[0, 0]), _BT709))
     hue = np.degrees(np.arctan2(lab_hue[2], lab_hue[1])) % 360
     assert np.argmax(stats.hue_histogram) == int(hue // (360 / HUE_BINS))
     assert sum(stats.hue_histogram) == pytest.approx(1.0)

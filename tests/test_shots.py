@@ -10,9 +10,17 @@ from pathlib import Path
 import opentimelineio as otio
 import pytest
 
-from cinegrade.grading.shots import (GENERATOR, IMAGE_SEQUENCE, MISSING, MOVIE, STILL, clip_of,
-                                     shots_from_timeline, timeline_start_frame)
-from cinegrade.otio_plugins.timeline_file import read_timeline
+from cinegrade.timeline.files import read_timeline
+from cinegrade.timeline.shots import (
+    GENERATOR,
+    IMAGE_SEQUENCE,
+    MISSING,
+    MOVIE,
+    STILL,
+    clip_of,
+    shots_from_timeline,
+    timeline_start_frame,
+)
 
 RATE = 24
 

@@ -10,17 +10,17 @@ import numpy as np
 import opentimelineio as otio
 import pytest
 
-from cinegrade.grading.analysis import analyse_shots
-from cinegrade.grading.sampler import SampleSettings, shot_identity
-from cinegrade.grading.shot_stats import ShotStats, shot_stats
-from cinegrade.grading.shots import FrameRange, shots_from_timeline
-from cinegrade.grading.stats_cache import (
+from cinegrade.analysis.cache import (
     CACHE_ENV,
     StatsCache,
     cache_key,
     default_cache_folder,
 )
-from cinegrade.grading.video_frames import encode_clip
+from cinegrade.analysis.run import analyse_shots
+from cinegrade.analysis.sampler import SampleSettings, shot_identity
+from cinegrade.analysis.stats import ShotStats, shot_stats
+from cinegrade.media.frames import encode_clip
+from cinegrade.timeline.shots import FrameRange, shots_from_timeline
 
 
 @pytest.fixture()

@@ -9,12 +9,19 @@ from fractions import Fraction
 
 import opentimelineio as otio
 import pytest
-
-from cinegrade.grading.errors import InputError
-from cinegrade.otio_plugins.timeline_file import (BACKUP_SUFFIX, carry_report, decode_timeline,
-                                                 encode_timeline, parse_adapter_argument,
-                                                 parse_rate, read_timeline, write_timeline)
 from timeline_samples import NEGATIVE, has_adapter, read_arguments, sample_names
+
+from cinegrade.errors import InputError
+from cinegrade.timeline.files import (
+    BACKUP_SUFFIX,
+    carry_report,
+    decode_timeline,
+    encode_timeline,
+    parse_adapter_argument,
+    parse_rate,
+    read_timeline,
+    write_timeline,
+)
 
 READABLE = [name for name in sample_names() if name not in NEGATIVE]
 

@@ -8,8 +8,8 @@ import av
 import numpy as np
 import pytest
 
-from cinegrade.grading.errors import InputError
-from cinegrade.grading.video_frames import (
+from cinegrade.errors import InputError
+from cinegrade.media.frames import (
     HD_MIN_ROWS,
     decode_frames,
     encode_clip,

@@ -1,0 +1,467 @@
+"""Shots → sampled frames: the I/O edge of shot analysis (PyAV for movies, Pillow for stills and
+image sequences).
+
+For every shot, :data:`SampleSettings.samples` frames spread over its source range — at
+(i + 1)/(N + 1) of the range, so never its first or last frame — plus a short run of consecutive
+frames ending at the middle sample, from which :mod:`cinegrade.analysis.stats` measures
+flicker. Frames come back as display-referred Rec.709 R'G'B' float32 (H, W, 3) in [0, 1], by
+:func:`cinegrade.media.frames.rgb_from_frame` (which honours the stream's tagged matrix
+and range, BT.709 for untagged HD and BT.601 for untagged SD, limited range for untagged
+non-JPEG formats), downscaled in that same conversion pass to :data:`SampleSettings.width`.
+
+Exact frames by default: the container's index says where the keyframe before each wanted
+frame is; the decoder seeks there only when it is not already between that keyframe and the
+frame, then decodes forward, so frames of one GOP cost one seek. All shots cut from one media
+file are sampled through one open container in one forward sweep over the union of their
+frames (shots cut from one take often overlap), each shot handed on, and its frames dropped,
+as soon as the sweep has passed it. ``fast`` takes the keyframe nearest each wanted position
+instead (a seek and one decoded frame each; flicker from the frames after the keyframe nearest
+the run; containers without a keyframe index, such as MPEG-TS, are read exactly instead).
+Frames are converted by swscale in one pass from Y'CbCr to R'G'B' and down to the
+analysis size (area averaging), since converting at 1080p and then downscaling costs several
+times more for the same result up to rounding; the flicker run is converted to
+:data:`SampleSettings.dense_width` only. Each size keeps its own swscale context from frame
+to frame (building one per frame cost as much as the conversion).
+
+Media errors never raise: a shot whose media is missing, unreadable, corrupt or too short comes
+back with the reason as a string, and the others go on.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from cinegrade.errors import InputError
+from cinegrade.timeline.shots import IMAGE_SEQUENCE, MOVIE, STILL, FrameRange, Shot
+
+#: FFmpeg demuxers whose index lists every keyframe (see ``_MovieReader._keyframe_numbers``).
+INDEXED_FORMATS = frozenset({"mov", "mp4", "matroska", "webm", "avi", "mxf"})
+
+
+@dataclass(frozen=True)
+class SampleSettings:
+    """How shots are sampled. Part of the statistics cache key."""
+
+    samples: int = 5
+    #: analysis width in pixels (height follows the aspect ratio; never upscaled)
+    width: int = 480
+    #: nearest keyframes instead of exact frames
+    fast: bool = False
+    #: consecutive frames for flicker, ending at the middle sample (0: none)
+    dense: int = 8
+    #: width of the flicker frames (a mean luminance needs few pixels)
+    dense_width: int = 64
+
+    def __post_init__(self) -> None:
+        if self.samples < 1:
+            raise InputError(f"the number of samples must be at least 1, not {self.samples}")
+        if self.width < 8 or self.dense_width < 2:
+            raise InputError(f"analysis width {self.width} is too small")
+        if self.dense < 0:
+            raise InputError(f"dense run length {self.dense} is negative")
+
+
+@dataclass(frozen=True)
+class ShotSamples:
+    """Frames of one shot: display-referred Rec.709 R'G'B' float32 (H, W, 3) in [0, 1]."""
+
+    frames: tuple[np.ndarray, ...]
+    #: media frame numbers of ``frames`` (0 = the stream's first frame)
+    frame_numbers: tuple[int, ...]
+    #: consecutive small frames for flicker
+    dense_frames: tuple[np.ndarray, ...] = ()
+
+
+@dataclass(frozen=True)
+class SampleRequest:
+    """Which media frames one shot needs: ``samples`` spread over it and a ``dense`` run."""
+
+    key: int
+    samples: tuple[int, ...]
+    dense: tuple[int, ...]
+
+
+def sample_positions(duration: int, count: int) -> list[int]:
+    """Offsets into a range of ``duration`` frames of ``count`` samples at (i + 1)/(count + 1)
+    of it: evenly spread, never the first or last frame (where cuts, fades and flash frames
+    sit) unless the range is that short; distinct, so fewer when the range is shorter."""
+    if duration <= 0:
+        return []
+    return sorted({int((i + 1) * duration / (count + 1)) for i in range(count)})
+
+
+def media_frame(frame: int, source: FrameRange, available: FrameRange | None,
+                media_rate: float | Fraction) -> int:
+    """A clip's source frame (at ``source.rate``, in the media's own time: a file starting at
+    01:00:00:00 counts from 86400 at 24 fps) → the media's frame number from 0 at
+    ``media_rate``. The media's start is its ``available`` range's start where the timeline
+    records one, else 0."""
+    offset = available.start / available.rate if available is not None and available.rate else 0.0
+    seconds = frame / source.rate - offset
+    return round(seconds * float(media_rate))
+
+
+def request_for(shot: Shot, settings: SampleSettings, media_rate: float | Fraction,
+                key: int | None = None) -> SampleRequest:
+    """The media frames :func:`sample_media` must read for ``shot``."""
+    source = shot.source
+    offsets = sample_positions(source.duration, settings.samples)
+    samples = [source.start + o for o in offsets]
+    dense: list[int] = []
+    if settings.dense >= 3 and source.duration >= 3:
+        middle = samples[len(samples) // 2]
+        first = max(source.start, middle - settings.dense + 1)
+        last = min(source.end - 1, first + settings.dense - 1)
+        dense = list(range(first, last + 1))
+    convert = lambda f: media_frame(f, source, shot.available, media_rate)
+    return SampleRequest(shot.index if key is None else key,
+                         tuple(convert(f) for f in samples), tuple(convert(f) for f in dense))
+
+
+def _scaled_size(width: int, height: int, target: int) -> tuple[int, int]:
+    if width <= target:
+        return width, height
+    return target, max(1, round(height * target / width))
+
+
+def sample_shots(shots: Sequence[Shot], settings: SampleSettings
+                 ) -> Iterator[tuple[Shot, ShotSamples | str]]:
+    """Samples of ``shots`` that share one media file (one open), each as soon as it is
+    complete (not necessarily in the order given); a string instead of samples says why a shot
+    could not be sampled."""
+    if not shots:
+        return
+    first = shots[0]
+    if any(s.media_path != first.media_path or s.media_kind != first.media_kind for s in shots):
+        raise ValueError("sample_shots takes shots of one media file")
+    if first.media_path is None or first.media_kind not in (MOVIE, STILL, IMAGE_SEQUENCE):
+        reason = f"no local media ({first.media_kind}: {first.media_url or 'no reference'})"
+        for shot in shots:
+            yield shot, reason
+        return
+    if first.media_kind == STILL:
+        yield from _sample_still(shots, settings)
+    elif first.media_kind == IMAGE_SEQUENCE:
+        yield from _sample_sequence(shots, settings)
+    else:
+        yield from _sample_movie(shots, settings)
+
+
+# --- movies -------------------------------------------------------------------------------
+
+
+def _sample_movie(shots: Sequence[Shot], settings: SampleSettings
+                  ) -> Iterator[tuple[Shot, ShotSamples | str]]:
+    import av
+
+    from cinegrade.media.frames import open_video
+
+    path = shots[0].media_path
+    try:
+        container, stream = open_video(path)
+    except InputError as error:
+        for shot in shots:
+            yield shot, error.reason
+        return
+    except OSError as error:
+        for shot in shots:
+            yield shot, f"cannot open the media ({error.strerror or error})"
+        return
+    with container:
+        reader = _MovieReader(container, stream, settings)
+        by_index = {shot.index: shot for shot in shots}
+        requests = [request_for(shot, settings, reader.rate) for shot in shots]
+        try:
+            for key, result in reader.read_all(requests):
+                yield by_index.pop(key), result
+        except (av.FFmpegError, InputError, ValueError, MemoryError) as error:
+            reason = error.reason if isinstance(error, InputError) else \
+                f"cannot decode the media ({error})"
+            for shot in list(by_index.values()):
+                yield shot, reason
+
+
+class _MovieReader:
+    """Sequential access to the frames of one open video stream, seeking only when it saves
+    decoding (see the module docstring)."""
+
+    def __init__(self, container, stream, settings: SampleSettings):
+        self.container = container
+        self.stream = stream
+        self.settings = settings
+        stream.thread_type = "SLICE"  # frame threading delays the first frame after each seek
+        self.rate = stream.average_rate or stream.guessed_rate or Fraction(24)
+        self.time_base = stream.time_base
+        self.start = stream.start_time or 0
+        self.count = stream.frames or None
+        self.keyframes = self._keyframe_numbers()
+        self.frames: Iterator | None = None
+        self.current = -1  # number of the last decoded frame
+        self.last = None  # the last decoded frame
+        self.size: tuple[int, int] | None = None
+        self.dense_size: tuple[int, int] | None = None
+        self.reformatters: dict[bool, object] = {}  # dense or not -> its own swscale context
+
+    def _keyframe_numbers(self) -> list[int]:
+        """Keyframe numbers from the container's index, for containers that carry a real one
+        (QuickTime/MP4 sample tables, Matroska cues, AVI and MXF indexes); [] for the others
+        (MPEG-TS, elementary streams), whose index only lists what a seek happened to see."""
+        names = set(self.container.format.name.split(","))
+        if not names & INDEXED_FORMATS:
+            return []
+        try:
+            stamps = [e.timestamp for e in self.stream.index_entries if e.is_keyframe]
+            if len(stamps) <= 1 and self.container.duration:
+                # Matroska reads its cues at the first seek: seek once, then look again.
+                self.container.seek(self.container.duration // 2)
+                stamps = [e.timestamp for e in self.stream.index_entries if e.is_keyframe]
+        except (AttributeError, TypeError, OSError, ValueError):
+            return []
+        if not stamps:
+            return []
+        # The index holds decode timestamps; with B-frames they run a constant delay ahead of
+        # presentation, and the first keyframe is presented at the stream's start.
+        delay = self.start - min(stamps)
+        return sorted({self._number(t + delay) for t in stamps})
+
+    def _number(self, pts: int) -> int:
+        return round((pts - self.start) * self.time_base * self.rate)
+
+    def check(self, request: SampleRequest) -> None:
+        """:class:`InputError` if the request reaches outside the media."""
+        numbers = request.samples + request.dense
+        if self.count and numbers and max(numbers) >= self.count:
+            raise InputError(f"the shot needs frame {max(numbers)} but the media has "
+                             f"{self.count} frames")
+        if numbers and min(numbers) < 0:
+            raise InputError(f"the shot starts before the media (frame {min(numbers)})")
+
+    def read_all(self, requests: Sequence[SampleRequest]
+                 ) -> Iterator[tuple[int, ShotSamples | str]]:
+        """(key, samples or why not) for every request. Exact mode merges all requests' frames
+        and decodes them in one forward sweep (shots cut from one take overlap), converting each
+        frame once per size it is needed at; a shot is yielded, and the frames no later shot
+        needs are dropped, as soon as the sweep has passed its last frame."""
+        valid = []
+        for request in requests:
+            try:
+                self.check(request)
+                valid.append(request)
+            except InputError as error:
+                yield request.key, error.reason
+        if self.settings.fast and self.keyframes:
+            for request in valid:
+                yield request.key, self._read_fast(request)
+            return
+        big = {n for r in valid for n in r.samples}
+        small = {n for r in valid for n in r.dense}
+        waiting = sorted(valid, key=lambda r: max(r.samples + r.dense))
+        frames: dict[int, tuple[int, np.ndarray]] = {}
+        dense: dict[int, np.ndarray] = {}
+        for number in sorted(big | small):
+            frame = self._decode_to(number)
+            if number in big:
+                frames[number] = (self.current, self._rgb(frame))
+            if number in small:
+                dense[number] = self._rgb(frame, dense=True)
+            while waiting and max(waiting[0].samples + waiting[0].dense) <= number:
+                request = waiting.pop(0)
+                yield request.key, ShotSamples(
+                    tuple(frames[n][1] for n in request.samples),
+                    tuple(frames[n][0] for n in request.samples),
+                    tuple(dense[n] for n in request.dense))
+                still = {n for r in waiting for n in r.samples + r.dense}
+                frames = {n: v for n, v in frames.items() if n in still}
+                dense = {n: v for n, v in dense.items() if n in still}
+
+    def _read_fast(self, request: SampleRequest) -> ShotSamples:
+        frames, got = [], []
+        for number in request.samples:
+            frame = self._seek_keyframe(self._nearest_keyframe(number))
+            if got and self.current == got[-1]:
+                continue  # one keyframe nearest several samples
+            frames.append(self._rgb(frame))
+            got.append(self.current)
+        dense = []
+        if request.dense:
+            frame = self._seek_keyframe(self._nearest_keyframe(request.dense[0]))
+            dense.append(self._rgb(frame, dense=True))
+            for _ in range(len(request.dense) - 1):
+                frame = next(self.frames, None)
+                if frame is None:
+                    break
+                dense.append(self._rgb(frame, dense=True))
+        return ShotSamples(tuple(frames), tuple(got), tuple(dense))
+
+    def _nearest_keyframe(self, number: int) -> int:
+        if not self.keyframes:
+            return number  # the seek lands on the keyframe at or before it
+        i = bisect.bisect_left(self.keyframes, number)
+        return min(self.keyframes[max(0, i - 1):i + 1], key=lambda k: (abs(k - number), k))
+
+    def _seek_keyframe(self, number: int):
+        self._seek(number)
+        frame = next(self.frames, None)
+        if frame is None:
+            raise InputError(f"frame {number} is past the end of the media")
+        self.current, self.last = self._number(frame.pts), frame
+        return frame
+
+    def _seek(self, number: int) -> None:
+        if number <= 0:  # the very start (MPEG-TS lands on a later keyframe by timestamp)
+            self.container.seek(0, backward=True, any_frame=False)
+        else:
+            target = self.start + int(number / self.rate / self.time_base)
+            self.container.seek(target, stream=self.stream, backward=True, any_frame=False)
+        self.frames = self.container.decode(self.stream)
+        self.current, self.last = -1, None
+
+    def _decode_to(self, number: int):
+        if number == self.current and self.last is not None:
+            return self.last
+        if self.frames is None or number < self.current or self._seek_saves(number):
+            self._seek_before(number)
+        for frame in self.frames:
+            if frame.pts is None:
+                continue
+            self.current, self.last = self._number(frame.pts), frame
+            if self.current >= number:
+                return frame
+        raise InputError(f"frame {number} is past the end of the media "
+                         f"({self.current + 1} frames decoded)")
+
+    def _seek_before(self, number: int) -> None:
+        """Seek so that decoding resumes at or before frame ``number``. Containers without an
+        index (MPEG-TS) can land after it; then seek again, further back each time (2 s, 4 s,
+        ...), at worst to the start."""
+        back = 0
+        while True:
+            target = max(0, number - back)
+            self._seek(target)
+            first = next((f for f in self.frames if f.pts is not None), None)
+            if first is None or target == 0 or self._number(first.pts) <= number:
+                self.frames = itertools.chain([first] if first is not None else [], self.frames)
+                return
+            back = max(2 * back, int(2 * self.rate))
+
+    def _seek_saves(self, number: int) -> bool:
+        """Whether a keyframe lies between the decoder's position and ``number`` (then seeking
+        there skips decoding); without an index, whether ``number`` is over 2 s ahead."""
+        if not self.keyframes:
+            return number - self.current > 2 * self.rate
+        i = bisect.bisect_right(self.keyframes, number) - 1
+        return i >= 0 and self.keyframes[i] > self.current
+
+    def _rgb(self, frame, dense: bool = False) -> np.ndarray:
+        from av.video.reformatter import VideoReformatter
+
+        from cinegrade.media.frames import rgb_from_frame
+
+        if self.size is None:
+            self.size = _scaled_size(frame.width, frame.height, self.settings.width)
+            self.dense_size = _scaled_size(frame.width, frame.height, self.settings.dense_width)
+        if dense not in self.reformatters:
+            self.reformatters[dense] = VideoReformatter()
+        return rgb_from_frame(frame, self.dense_size if dense else self.size,
+                              reformatter=self.reformatters[dense])
+
+
+# --- stills and image sequences -----------------------------------------------------------
+
+
+def read_image(path: str | os.PathLike, width: int) -> np.ndarray:
+    """An image file as display-referred R'G'B' float32 (H, W, 3) in [0, 1], downscaled (box
+    filter) to at most ``width`` pixels wide. The file's code values are taken as Rec.709
+    display-referred (sRGB files share the primaries; their slightly different curve is not
+    converted); 16-bit files keep their precision; alpha is dropped; greyscale is repeated."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        image.load()
+        if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+            values = np.asarray(image, dtype=np.float32) / 65535.0
+            rgb = np.repeat(values[..., None], 3, axis=2)
+        elif image.mode == "F":
+            rgb = np.repeat(np.asarray(image, dtype=np.float32)[..., None], 3, axis=2)
+        else:
+            rgb = np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0
+    height, full_width = rgb.shape[:2]
+    size = _scaled_size(full_width, height, width)
+    if size != (full_width, height):
+        rgb = _box_downscale(rgb, size)
+    return np.clip(rgb, 0.0, 1.0).astype(np.float32, copy=False)
+
+
+def _box_downscale(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    from PIL import Image
+
+    planes = [np.asarray(Image.fromarray(rgb[..., c].astype(np.float32), mode="F")
+                         .resize(size, Image.Resampling.BOX)) for c in range(3)]
+    return np.stack(planes, axis=-1)
+
+
+def _image_error(error: Exception) -> str:
+    if isinstance(error, FileNotFoundError):
+        return f"missing image {error.filename}"
+    return f"cannot read the image ({error})"
+
+
+def _sample_still(shots: Sequence[Shot], settings: SampleSettings
+                  ) -> Iterator[tuple[Shot, ShotSamples | str]]:
+    path = shots[0].media_path
+    try:
+        rgb = read_image(path, settings.width)
+        small = read_image(path, settings.dense_width) if settings.dense >= 3 else None
+    except Exception as error:  # noqa: BLE001 - Pillow raises many types for bad files
+        for shot in shots:
+            yield shot, _image_error(error)
+        return
+    for shot in shots:  # one picture: one sample, and a run of copies (a still does not flicker)
+        dense = (small,) * 3 if small is not None else ()
+        yield shot, ShotSamples((rgb,), (0,), dense)
+
+
+def _sample_sequence(shots: Sequence[Shot], settings: SampleSettings
+                     ) -> Iterator[tuple[Shot, ShotSamples | str]]:
+    for shot in shots:
+        pattern = shot.media_path
+        first_file = shot.sequence_start or 0
+        rate = shot.available.rate if shot.available is not None else shot.source.rate
+        request = request_for(shot, settings, rate)
+        files = {n: pattern % (first_file + n) if "%" in pattern else pattern
+                 for n in request.samples + request.dense}
+        try:
+            frames = tuple(read_image(files[n], settings.width) for n in request.samples)
+            dense = tuple(read_image(files[n], settings.dense_width) for n in request.dense)
+        except Exception as error:  # noqa: BLE001 - Pillow raises many types for bad files
+            yield shot, _image_error(error)
+            continue
+        yield shot, ShotSamples(frames, request.samples, dense)
+
+
+def shot_identity(shot: Shot) -> tuple | None:
+    """What a shot's statistics depend on in its media, or None where the media cannot be
+    stat'ed: (absolute path, size, mtime in ns) of a movie or still; of an image sequence, its
+    pattern and (size, mtime) of every file the shot covers. Part of the cache key."""
+    if shot.media_path is None:
+        return None
+    try:
+        if shot.media_kind == IMAGE_SEQUENCE and "%" in shot.media_path:
+            first = (shot.sequence_start or 0) - (shot.available.start if shot.available else 0)
+            files = []
+            for number in range(shot.source.start, shot.source.end):
+                info = os.stat(shot.media_path % (first + number))
+                files.append((info.st_size, info.st_mtime_ns))
+            return (os.path.abspath(shot.media_path), tuple(files))
+        info = os.stat(shot.media_path)
+    except (OSError, TypeError, ValueError):
+        return None
+    return str(Path(shot.media_path).resolve()), info.st_size, info.st_mtime_ns

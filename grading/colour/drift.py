@@ -1,0 +1,256 @@
+"""The drift model: how AI video's colour drifts between and inside shots, forward and inverse.
+
+One model of how a drift acts on display-referred Rec.709 R'G'B' (the one definition; the
+generator, the cut measure and the matcher all use it):
+
+1. von Kries gains of the CAT02 cone responses on display light (:mod:`cinegrade.colour.adaptation`):
+   white balance and exposure;
+2. a power about 18 % grey on display light: contrast (with the gains it also covers a display
+   gamma);
+3. the BT.1886 encoding (:mod:`cinegrade.colour.encodings`), then a lift of black
+   ``lift + (1 - lift) x``;
+4. saturation about Rec.709 luma (as the ASC CDL saturation).
+
+Two forms of the same model:
+
+- :class:`Drift`, a record in the terms of the drift (CCT of the white balance in K, exposure
+  stops, contrast, display gamma, lift, saturation, flicker), which :func:`apply_drift` injects
+  into frames: the test media's ground truth, written beside each clip as JSON.
+- A parameter vector ``(log L, log M, log S cone gains, log contrast, lift, log saturation)``
+  (:data:`PARAMETERS`): :func:`predict_drift` applies it, :func:`undo_drift` inverts it exactly,
+  :func:`fit_drift` finds it from pixel pairs of the same content, :func:`drift_summary` states
+  it in the units continuity reports (stops, mired, ratios).
+
+Display light is the BT.1886 EOTF at L_W = 1, L_B = 0 (a 2.4 power): the light a reference
+display emits for these files, hence what "stops" and "illuminant" mean for video that had no
+camera behind it.
+
+References: CIE 159:2004 (CAT02); ITU-R BT.1886; ASC CDL v1.2 (saturation).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from cinegrade.colour.adaptation import (
+    NEUTRAL_CCT,
+    WHITE_LMS,
+    luminance_of_lms,
+    mired_of_lms,
+    von_kries_matrix,
+    white_balance_matrix,
+)
+from cinegrade.colour.encodings import (
+    MID_GREY_LINEAR,
+    REC709_LUMA,
+    display_encoded,
+    display_linear,
+)
+
+#: Range of :func:`colour.temperature.CCT_to_xy_CIE_D`, the CIE daylight locus (CIE 015:2018).
+CCT_RANGE = (4000.0, 25000.0)
+#: The parameter vector's terms, in order.
+PARAMETERS = ("log_gain_l", "log_gain_m", "log_gain_s", "log_contrast", "lift", "log_saturation")
+#: Most pixel pairs :func:`fit_drift` uses (an even stride through them).
+FIT_MAX_PIXELS = 12_000
+
+JSON_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Drift:
+    """How far one shot is off. Every default is neutral; ``Drift()`` changes nothing.
+
+    - ``white_balance_k``: the shot's neutrals take the chromaticity of CIE daylight at this
+      correlated colour temperature (K) instead of D65: lower is warmer (orange), higher cooler.
+    - ``exposure_stops``: linear light times ``2 ** exposure_stops``.
+    - ``contrast``: log-log slope about 18 % grey in linear light (1 = unchanged).
+    - ``gamma``: power on display-encoded R'G'B' (as the ASC CDL power; > 1 darkens midtones).
+    - ``lift``: display-encoded black raised to ``lift``, white kept: ``lift + (1 - lift) x``.
+    - ``saturation``: chroma about Rec.709 luma scaled by this (as the ASC CDL saturation).
+    - ``flicker_stops``: standard deviation of a per-frame exposure wobble (stops), white noise
+      seeded by ``flicker_seed`` and the frame index (see :func:`flicker_offset`).
+    """
+
+    white_balance_k: float = NEUTRAL_CCT
+    exposure_stops: float = 0.0
+    contrast: float = 1.0
+    gamma: float = 1.0
+    lift: float = 0.0
+    saturation: float = 1.0
+    flicker_stops: float = 0.0
+    flicker_seed: int = 0
+
+    def __post_init__(self) -> None:
+        low, high = CCT_RANGE
+        if not low <= self.white_balance_k <= high:
+            raise ValueError(f"white_balance_k {self.white_balance_k} K is outside {low}-{high} K")
+        if self.contrast <= 0 or self.gamma <= 0 or self.saturation < 0 or self.flicker_stops < 0:
+            raise ValueError(f"contrast and gamma must be > 0, saturation and flicker >= 0: {self}")
+        if not -0.5 < self.lift < 0.5:
+            raise ValueError(f"lift {self.lift} is outside (-0.5, 0.5)")
+
+    @property
+    def is_neutral(self) -> bool:
+        """True when the drift changes nothing (flicker seed aside)."""
+        return dataclasses.replace(self, flicker_seed=0) == Drift()
+
+    def to_json(self) -> str:
+        """The drift as a JSON object with a ``version`` field (schema: the dataclass fields)."""
+        return json.dumps({"version": JSON_VERSION, **dataclasses.asdict(self)}, indent=2) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> Drift:
+        """Read what :meth:`to_json` wrote; ``ValueError`` on another version or unknown field."""
+        data = json.loads(text)
+        if not isinstance(data, dict) or data.pop("version", None) != JSON_VERSION:
+            raise ValueError(f"not a version {JSON_VERSION} cinegrade drift record")
+        names = {field.name for field in dataclasses.fields(cls)}
+        if set(data) - names:
+            raise ValueError(f"unknown drift fields: {sorted(set(data) - names)}")
+        return cls(**data)
+
+
+def flicker_offset(drift: Drift, frame_index: int) -> float:
+    """Exposure offset (stops) of frame ``frame_index``: normal with σ = ``drift.flicker_stops``,
+    independent per frame and reproducible from (``flicker_seed``, ``frame_index``) alone, so any
+    frame can be rendered without the ones before it."""
+    if drift.flicker_stops == 0:
+        return 0.0
+    rng = np.random.default_rng([drift.flicker_seed, frame_index])
+    return float(drift.flicker_stops * rng.standard_normal())
+
+
+def apply_drift(rgb: np.ndarray, drift: Drift, frame_index: int = 0) -> np.ndarray:
+    """``rgb`` (display-referred Rec.709 R'G'B', (..., 3), [0, 1]) as the drifted shot shows it.
+
+    In linear light (BT.1886, see the module docstring): white balance (von Kries/CAT02 matrix),
+    exposure (gain 2 ** (exposure_stops + flicker_offset)), contrast (power about 18 % grey).
+    Then on display-encoded values: gamma (power), lift, saturation about Rec.709 luma. Result
+    clipped to [0, 1], float32. A neutral drift returns the input unchanged (as float32).
+    """
+    out = np.asarray(rgb, dtype=np.float32)
+    if drift.is_neutral:
+        return out.copy()
+    stops = drift.exposure_stops + flicker_offset(drift, frame_index)
+    if drift.white_balance_k != NEUTRAL_CCT or stops != 0 or drift.contrast != 1:
+        linear = display_linear(out)
+        if drift.white_balance_k != NEUTRAL_CCT:
+            linear = linear @ white_balance_matrix(float(drift.white_balance_k)).T
+        linear = np.clip(linear, 0.0, None) * np.float32(2.0**stops)
+        if drift.contrast != 1:
+            grey = np.float32(MID_GREY_LINEAR)
+            linear = grey * (linear / grey) ** np.float32(drift.contrast)
+        out = display_encoded(linear)
+    out = np.clip(out, 0.0, 1.0)
+    if drift.gamma != 1:
+        out = out ** np.float32(drift.gamma)
+    if drift.lift != 0:
+        out = np.float32(drift.lift) + np.float32(1 - drift.lift) * out
+    if drift.saturation != 1:
+        luma = (out @ REC709_LUMA)[..., None]
+        out = luma + np.float32(drift.saturation) * (out - luma)
+    return np.clip(out, 0.0, 1.0).astype(np.float32, copy=False)
+
+
+def predict_drift(pa: np.ndarray, parameters: np.ndarray) -> np.ndarray:
+    """Display-referred Rec.709 pixels (N, 3) → the same pixels drifted by ``parameters`` =
+    (log L, log M, log S cone gains, log contrast, lift, log saturation), in the order a drift
+    acts: von Kries gains in CAT02 cone space on linear light (white balance and exposure), a
+    power about 18 % grey (contrast; with the gains it also covers a display gamma), the BT.1886
+    encoding, a lift of black, then saturation about Rec.709 luma. Unclipped."""
+    matrix = von_kries_matrix(np.exp(parameters[:3]))
+    linear = np.maximum(display_linear(pa).astype(np.float64) @ matrix.T, 1e-9)
+    linear = MID_GREY_LINEAR * (linear / MID_GREY_LINEAR) ** np.exp(parameters[3])
+    display = np.power(linear, 1 / 2.4)
+    display = parameters[4] + (1 - parameters[4]) * display
+    luma = (display @ REC709_LUMA.astype(np.float64))[:, None]
+    return luma + np.exp(parameters[5]) * (display - luma)
+
+
+def fit_drift(pa: np.ndarray, pb: np.ndarray) -> tuple[np.ndarray, float, float, float] | None:
+    """The drift that takes display-referred pixels ``pa`` (N, 3) to ``pb`` on the same content:
+    (cone gains (3,), saturation, contrast, lift), fitted to :func:`predict_drift` by robust
+    non-linear least squares (SciPy's trust-region reflective solver, soft-L1 loss of scale
+    0.02 display, so misregistered pixels weigh little).
+
+    Each term changes pixels in its own way — a white balance or exposure as a gain of cone
+    responses, whatever the pixel; saturation in proportion to the pixel's chroma; contrast with
+    its distance from grey; a lift with its darkness — so shared content separates them, where
+    frame means cannot. None when fewer than 100 pairs or the fit fails.
+    """
+    from scipy.optimize import least_squares
+
+    if len(pa) < 100:
+        return None
+    step = max(1, len(pa) // FIT_MAX_PIXELS)
+    pa, pb = pa[::step], pb[::step]
+
+    def residual(parameters: np.ndarray) -> np.ndarray:
+        return (predict_drift(pa, parameters) - pb).ravel()
+
+    start = np.zeros(6)
+    bounds = ([-3, -3, -3, -1, -0.4, -2], [3, 3, 3, 1, 0.4, 2])
+    try:
+        result = least_squares(residual, start, bounds=bounds, loss="soft_l1", f_scale=0.02,
+                               x_scale=[0.1, 0.1, 0.1, 0.1, 0.02, 0.1], max_nfev=60)
+    except (ValueError, np.linalg.LinAlgError):
+        return None
+    if not np.all(np.isfinite(result.x)):
+        return None
+    x = result.x
+    return np.exp(x[:3]), float(np.exp(x[5])), float(np.exp(x[3])), float(x[4])
+
+
+def undo_drift(rgb: np.ndarray, parameters: Sequence[float]) -> np.ndarray:
+    """Display-referred Rec.709 R'G'B' (..., 3) with the drift ``parameters`` undone: the exact
+    inverse of :func:`predict_drift`, step by step in reverse —
+    saturation about Rec.709 luma divided out, the lift removed, BT.1886 decoding, the contrast
+    power about 18 % grey inverted, the cone gains divided out (von Kries in CAT02) — then
+    re-encoded and clipped to [0, 1]. Float64 (float32 for float32 input)."""
+    rgb = np.asarray(rgb)
+    out_dtype = np.float32 if rgb.dtype == np.float32 else np.float64
+    p = np.asarray(parameters, dtype=np.float64)
+    x = rgb.astype(np.float64)
+    if p[5]:
+        luma = (x @ REC709_LUMA.astype(np.float64))[..., None]
+        x = luma + (x - luma) * math.exp(-p[5])
+    if p[4]:
+        x = (x - p[4]) / (1.0 - p[4])
+    linear = np.power(np.clip(x, 0.0, None), 2.4)
+    if p[3]:
+        linear = MID_GREY_LINEAR * np.power(linear / MID_GREY_LINEAR, math.exp(-p[3]))
+    if np.any(p[:3]):
+        linear = linear @ von_kries_matrix(np.exp(-p[:3])).T
+    out = np.power(np.clip(linear, 0.0, 1.0), 1 / 2.4)
+    return out.astype(out_dtype, copy=False)
+
+
+def drift_summary(parameters: np.ndarray) -> dict:
+    """Drift parameters as the units continuity reports: exposure (stops, of white's
+    luminance), white balance (mired, positive = warmer), contrast, lift, saturation."""
+    p = np.asarray(parameters, dtype=np.float64)
+    exposure, mired = gains_exposure_mired(np.exp(p[:3]))
+    return {"exposure_stops": round(exposure, 4), "mired": round(mired, 3),
+            "contrast": round(math.exp(p[3]), 4), "lift": round(float(p[4]), 4),
+            "saturation": round(math.exp(p[5]), 4)}
+
+
+def gains_exposure_mired(gains: Sequence[float]) -> tuple[float, float]:
+    """What cone ``gains`` (3,) do to D65 white (the Rec.709 white, what a balanced shot's
+    neutral surfaces show): its change of luminance in stops, and of reciprocal colour
+    temperature in mired (positive = warmer).
+
+    >>> exposure, mired = gains_exposure_mired([2.0, 2.0, 2.0])
+    >>> round(exposure, 6), round(mired, 6)
+    (1.0, 0.0)
+    """
+    drifted = WHITE_LMS * np.asarray(gains, dtype=np.float64)
+    exposure = math.log2(luminance_of_lms(drifted) / luminance_of_lms(WHITE_LMS))
+    return exposure, mired_of_lms(drifted) - mired_of_lms(WHITE_LMS)

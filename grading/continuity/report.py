@@ -1,0 +1,212 @@
+"""A continuity check → one self-contained HTML page (the writer; no colour maths).
+
+The page needs nothing beside itself: thumbnails are inline JPEG data URIs (Pillow), plots are
+inline SVG (no matplotlib, no scripts), styles are inline CSS. It shows a strip of every shot's
+thumbnail in timeline order with that shot's warnings beside it (the cut's warnings on the shot
+after the cut), plots of exposure, white balance and saturation along the timeline, and the full
+warning list worst first. Every text from the timeline is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from cinegrade.continuity.rules import ERROR, ContinuityWarning
+
+#: Thumbnail width in pixels.
+THUMB_WIDTH = 160
+SEVERITY_COLOURS = {ERROR: "#d7263d", "warning": "#f49d37", "info": "#8a8f98"}
+
+
+def thumbnail_uri(frame: np.ndarray, width: int = THUMB_WIDTH) -> str:
+    """A display-referred Rec.709 float frame (H, W, 3) in [0, 1] as a JPEG data URI."""
+    from PIL import Image
+
+    rgb = np.clip(np.asarray(frame, dtype=np.float32) * 255 + 0.5, 0, 255).astype(np.uint8)
+    image = Image.fromarray(rgb)
+    height = max(1, round(image.height * width / image.width))
+    image = image.resize((width, height), Image.Resampling.BILINEAR)
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=80)
+    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def line_plot_svg(title: str, unit: str, xs: Sequence[float], ys: Sequence[float | None],
+                  labels: Sequence[str], marks: Sequence[bool] = (), width: int = 720,
+                  height: int = 180) -> str:
+    """An inline SVG line chart of ``ys`` (None: not measured) against ``xs`` (timeline frames),
+    points titled by ``labels``; points whose ``marks`` is true are drawn in the warning colour."""
+    left, right, top, bottom = 56, 12, 24, 28
+    points = [(x, y, label, bool(marks[i]) if i < len(marks) else False)
+              for i, (x, y, label) in enumerate(zip(xs, ys, labels)) if y is not None]
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="plot" width="{width}" '
+             f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
+             f'aria-label="{html.escape(title)}">',
+             f'<text x="{left}" y="15" class="plot-title">{html.escape(title)} '
+             f'({html.escape(unit)})</text>',
+             f'<rect x="{left}" y="{top}" width="{width - left - right}" '
+             f'height="{height - top - bottom}" fill="none" stroke="#bbb"/>']
+    if points:
+        x_values = [p[0] for p in points]
+        y_values = [p[1] for p in points]
+        x0, x1 = min(x_values), max(x_values)
+        y0, y1 = min(y_values), max(y_values)
+        if x1 - x0 < 1e-9:
+            x0, x1 = x0 - 1, x1 + 1
+        pad = max((y1 - y0) * 0.1, 1e-3 * max(1.0, abs(y1)))
+        y0, y1 = y0 - pad, y1 + pad
+
+        def px(x: float) -> float:
+            return left + (x - x0) / (x1 - x0) * (width - left - right)
+
+        def py(y: float) -> float:
+            return top + (y1 - y) / (y1 - y0) * (height - top - bottom)
+
+        for value in (y0 + pad, (y0 + y1) / 2, y1 - pad):
+            parts.append(f'<text x="{left - 4}" y="{py(value) + 4:.1f}" class="axis" '
+                         f'text-anchor="end">{value:.3g}</text>')
+        parts.append(f'<text x="{left}" y="{height - 8}" class="axis">frame {x0:.0f}</text>')
+        parts.append(f'<text x="{width - right}" y="{height - 8}" class="axis" '
+                     f'text-anchor="end">frame {x1:.0f}</text>')
+        path = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y, _, _ in points)
+        parts.append(f'<polyline points="{path}" fill="none" stroke="#3066be" stroke-width="1.5"/>')
+        for x, y, label, marked in points:
+            colour = SEVERITY_COLOURS["warning"] if marked else "#3066be"
+            parts.append(f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="3.5" fill="{colour}">'
+                         f'<title>{html.escape(label)}: {y:.4g} {html.escape(unit)}</title>'
+                         '</circle>')
+    else:
+        parts.append(f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" '
+                     'class="axis">nothing measured</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+_STYLE = """
+body{font-family:system-ui,sans-serif;margin:1.5em;color:#222;background:#fafafa}
+h1{font-size:1.4em}h2{font-size:1.15em;margin-top:1.6em}
+.summary{color:#555}
+.strip{display:flex;flex-direction:column;gap:6px}
+.shot{display:flex;gap:12px;align-items:flex-start;background:#fff;border:1px solid #ddd;
+ border-radius:6px;padding:6px}
+.shot img{width:160px;height:auto;border-radius:3px;background:#000;flex:none}
+.shot .noimg{width:160px;height:90px;background:#444;color:#eee;display:flex;
+ align-items:center;justify-content:center;font-size:.8em;flex:none}
+.meta{min-width:220px;font-size:.85em}.meta b{font-size:1.05em}
+.warnings{list-style:none;margin:0;padding:0;font-size:.85em;flex:1}
+.warnings li{margin:2px 0;padding:2px 6px;border-left:4px solid #f49d37;background:#fff8ef}
+.warnings li.error{border-color:#d7263d;background:#fff0f1}
+.warnings li.info{border-color:#8a8f98;background:#f4f5f7;color:#444}
+.ok{color:#2a7f3e;font-size:.85em}
+.scene{font-size:.8em;color:#666;margin:10px 0 2px}
+svg.plot{background:#fff;border:1px solid #ddd;border-radius:6px;margin:4px 0}
+.plot-title{font-size:12px;font-weight:600}.axis{font-size:10px;fill:#666}
+table{border-collapse:collapse;font-size:.85em}td,th{border:1px solid #ddd;padding:3px 6px;
+ text-align:left}th{background:#eee}
+"""
+
+
+def render_report(result, title: str = "continuity check") -> str:
+    """The page for a :class:`cinegrade.continuity.run.ContinuityResult`."""
+    shots = sorted(result.shots, key=lambda s: (s.track_index, s.record.start))
+    by_clip: dict[int, list[ContinuityWarning]] = {}
+    for warning in result.warnings:
+        by_clip.setdefault(warning.clip_index, []).append(warning)
+    errors = sum(1 for w in result.warnings if w.severity == ERROR)
+    infos = sum(1 for w in result.warnings if w.severity == "info")
+    out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+           f"<title>cinegrade check: {html.escape(title)}</title>",
+           f"<style>{_STYLE}</style></head><body>",
+           f"<h1>cinegrade continuity check: {html.escape(title)}</h1>",
+           f'<p class="summary">{len(result.shots)} shots, {len(result.cuts)} cuts within '
+           f"scenes, {len(result.warnings) - infos} warnings ({errors} errors), {infos} uncertain "
+           "findings (info: cuts without shared content, judged on whole frames).</p>",
+           "<h2>Shots</h2>", '<div class="strip">']
+    scene = object()
+    for shot in shots:
+        label = result.scenes.get(shot.index)
+        if label != scene:
+            out.append(f'<div class="scene">{html.escape(str(label))}</div>')
+            scene = label
+        view = result.views.get(shot.index)
+        if view is not None and view.frames:
+            image = (f'<img alt="{html.escape(shot.clip_name)}" '
+                     f'src="{thumbnail_uri(view.frames[len(view.frames) // 2])}">')
+        else:
+            image = '<div class="noimg">no picture</div>'
+        stats = result.stats.get(shot.index)
+        numbers = ""
+        if stats is not None and stats.analysed:
+            light = f"{stats.cct_kelvin:.0f} K" if stats.illuminant_reliable \
+                else "light unknown (no neutral surfaces)"
+            numbers = (f"<br>exposure {stats.exposure_stops:+.2f} stops · "
+                       f"{light} · saturation {stats.saturation:.3f}")
+        elif stats is not None:
+            numbers = f"<br>not analysed: {html.escape(stats.reason or '')}"
+        out.append(f'<div class="shot" id="shot-{shot.index}">{image}<div class="meta">'
+                   f"<b>{html.escape(shot.clip_name)}</b><br>track {shot.track_index}, frames "
+                   f"{shot.record.start}–{shot.record.end - 1}{numbers}</div>")
+        found = by_clip.get(shot.index, [])
+        if found:
+            out.append('<ul class="warnings">')
+            for warning in found:
+                out.append(f'<li class="{html.escape(warning.severity)}">'
+                           f"<b>{html.escape(warning.severity)}</b> "
+                           f"{html.escape(warning.rule)}: {html.escape(warning.message)}</li>")
+            out.append("</ul>")
+        else:
+            out.append('<span class="ok">no warnings</span>')
+        out.append("</div>")
+    out.append("</div>")
+
+    out.append("<h2>Along the timeline</h2>")
+    xs, labels, exposure, mired, saturation, marks = [], [], [], [], [], []
+    flagged = {w.clip_index for w in result.warnings}
+    for shot in shots:
+        stats = result.stats.get(shot.index)
+        ok = stats is not None and stats.analysed
+        xs.append(shot.record.start + shot.record.duration / 2)
+        labels.append(shot.clip_name)
+        exposure.append(stats.exposure_stops if ok else None)
+        mired.append(stats.mired if ok and stats.illuminant_reliable else None)
+        saturation.append(stats.saturation if ok else None)
+        marks.append(shot.index in flagged)
+    out.append(line_plot_svg("Exposure (median vs 18 % grey)", "stops", xs, exposure, labels, marks))
+    out.append(line_plot_svg("White balance (estimated illuminant)", "mired", xs, mired, labels,
+                             marks))
+    out.append(line_plot_svg("Saturation (mean chroma about Rec.709 luma)", "display", xs,
+                             saturation, labels, marks))
+
+    out.append("<h2>All warnings, worst first</h2>")
+    if result.warnings:
+        out.append("<table><tr><th>severity</th><th>rule</th><th>frame</th><th>clip</th>"
+                   "<th>after</th><th>value</th><th>threshold</th><th>message</th></tr>")
+        for w in result.warnings:
+            value = "" if w.value is None else f"{w.value:+.3g} {w.unit}"
+            threshold = "" if w.threshold is None else f"{w.threshold:g}"
+            out.append(f'<tr><td style="color:{SEVERITY_COLOURS.get(w.severity, "#000")}">'
+                       f"{html.escape(w.severity)}</td><td>{html.escape(w.rule)}</td>"
+                       f"<td>{w.record_frame}</td><td><a href=\"#shot-{w.clip_index}\">"
+                       f"{html.escape(w.clip)}</a></td><td>{html.escape(w.other_clip or '')}</td>"
+                       f"<td>{html.escape(value)}</td><td>{threshold}</td>"
+                       f"<td>{html.escape(w.message)}</td></tr>")
+        out.append("</table>")
+    else:
+        out.append('<p class="ok">No continuity warnings.</p>')
+    out.append("</body></html>")
+    return "\n".join(out)
+
+
+def write_report(path: str | os.PathLike, result, title: str = "continuity check") -> Path:
+    """Write :func:`render_report` to ``path`` atomically (temp file beside it, then rename)."""
+    from cinegrade.media.atomic import write_text_atomically
+
+    write_text_atomically(path, render_report(result, title))
+    return Path(path)

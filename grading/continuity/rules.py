@@ -1,0 +1,530 @@
+"""Continuity rules: measured shots and cuts → warnings an editor can act on (pure; no I/O).
+
+Each rule is a small class with one job (in the spirit of PySceneDetect's detectors): a name, what
+it looks at (a cut between consecutive shots of one scene, one shot, or the whole timeline) and a
+``check`` that yields :class:`ContinuityWarning`\\ s. Every threshold lives in the frozen
+:class:`ContinuitySettings`, with its default's reason beside it; a config file (TOML or JSON,
+:func:`load_settings`) or ``--set name=value`` overrides any of them.
+
+Cuts are judged on what the two shots share (:mod:`cinegrade.continuity.measure`): aligned
+content when there is some, else whole-shot statistics, which a reframing alone moves — those
+are judged with thresholds widened by :attr:`ContinuitySettings.unaligned_tolerance` and say so.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cinegrade.analysis.stats import ShotStats
+from cinegrade.continuity.measure import CutMeasure
+from cinegrade.errors import InputError
+from cinegrade.timeline.shots import GENERATOR, MISSING, Shot
+
+INFO, WARNING, ERROR = "info", "warning", "error"
+#: Severities, least to most severe. ``info`` is a finding too uncertain to be a warning (a cut
+#: judged on whole frames): listed and marked, but ``--fail-on`` never counts it.
+SEVERITIES = (INFO, WARNING, ERROR)
+
+
+@dataclass(frozen=True)
+class ContinuitySettings:
+    """Thresholds of the continuity rules: a value at or beyond ``x`` is a warning, at or beyond
+    ``x_error`` an error. Defaults and their reasons:
+
+    - ``exposure_stops`` 0.22 / 0.67: ⅓ stop is the smallest exposure jump a viewer notices
+      at a cut (one "click" of a camera's iris); aligned measurement of undrifted reframings
+      spreads ±0.05 stop on crops and up to 0.13 stop between two cameras (parallax), so
+      flagging from 0.22 catches ⅓-stop jumps with margin and spares reframings.
+    - ``white_balance_mired`` 12 / 30: 20 mired (≈ 800 K near daylight) is a clearly visible
+      shift in white; measurement of reframings spreads ±2 mired, of a 20-mired drift 16–23.
+    - ``saturation_percent`` 8 / 30: a 15 % saturation change is visible side by side;
+      aligned measurements of reframings spread ±2 %, of a 15 % change 13–17 %.
+    - ``contrast_percent`` 7 / 20: a 12 % change of tonal slope (the generator's typical drift)
+      is visible on faces and skies; reframings spread ±3 %.
+    - ``black_level`` 0.02 / 0.05 (display, 0–1): 5 code values of 8-bit video lift or crush the
+      blacks visibly; reframings spread ±0.012.
+    - ``delta_e`` 4 / 8: median CIEDE2000 over shared content, a backstop for drifts the other
+      rules do not model (tints off the Planckian locus, hue shifts); 1–2 is a just-noticeable
+      difference of patches. Undrifted reframings measure ≤ 0.7 on crops, ≤ 1.9 between two
+      cameras (parallax), ≤ 2.3 on real video whose content moves on (Big Buck Bunny).
+    - ``unaligned_tolerance`` 2: whole-frame statistics move with framing; without shared
+      content each cut threshold is multiplied by this and the finding is only ``info``, never
+      a warning: real cuts between other content (bikes.mp4's) differ by 0.6–2 stops and
+      25–135 % saturation without any drift, and whole-frame statistics of undrifted
+      reframings cross the cut thresholds on 30–55 % of cuts (benchmarks/continuity.py), so no
+      whole-frame rule can tell drift from content there.
+    - ``flicker_stops`` 0.012 / 0.05: RMS frame-to-frame exposure wobble measured on
+      registered content over 12 frames (:mod:`cinegrade.analysis.flicker`); 0.02 stop
+      (1.4 % of luminance) wobbling is visible on flat areas. Undrifted shots measure ≤ 0.0075
+      even with real motion (bikes.mp4, where frame means wobble up to 0.034), shots flickering
+      with σ 0.024–0.027 stop 0.008–0.033 (twelve frames are a small sample).
+    - ``colour_wobble_mired`` 15 / 40: spread (max − min) of the illuminant over a shot's
+      sampled frames; a pan over other surfaces moves the estimate a few mired.
+    - ``clipped_high_share`` 0.05: 5 % of the frame blown to white is a visible blotch; less
+      is speculars. ``crushed_low_share`` 0.25: crushed blacks are often meant (night, space);
+      a quarter of the frame is worth a look.
+    - ``flash_frames`` 3: a clip shorter than 3 frames is almost always an editing accident.
+    - ``black_luma`` 0.03: a sampled frame whose 99th percentile display luma is under 3 %
+      is black (a gap in a render, a failed generation).
+    """
+
+    exposure_stops: float = 0.22
+    exposure_stops_error: float = 0.67
+    white_balance_mired: float = 12.0
+    white_balance_mired_error: float = 30.0
+    saturation_percent: float = 8.0
+    saturation_percent_error: float = 30.0
+    contrast_percent: float = 7.0
+    contrast_percent_error: float = 20.0
+    black_level: float = 0.02
+    black_level_error: float = 0.05
+    delta_e: float = 4.0
+    delta_e_error: float = 8.0
+    unaligned_tolerance: float = 2.0
+    flicker_stops: float = 0.012
+    flicker_stops_error: float = 0.05
+    colour_wobble_mired: float = 15.0
+    colour_wobble_mired_error: float = 40.0
+    clipped_high_share: float = 0.05
+    crushed_low_share: float = 0.25
+    flash_frames: int = 3
+    black_luma: float = 0.03
+
+    def __post_init__(self) -> None:
+        for item in dataclasses.fields(self):
+            value = getattr(self, item.name)
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or \
+                    not math.isfinite(value) or value < 0:
+                raise InputError(f"continuity setting {item.name} must be a number ≥ 0, "
+                                 f"not {value!r}")
+        if self.unaligned_tolerance < 1:
+            raise InputError("unaligned_tolerance must be ≥ 1")
+
+    def replace(self, values: Mapping[str, Any], path: str | os.PathLike | None = None
+                ) -> ContinuitySettings:
+        """These settings with ``values`` (setting name → number; text is parsed) changed."""
+        known = {item.name: item for item in dataclasses.fields(self)}
+        changes = {}
+        for name, value in values.items():
+            key = str(name).strip().replace("-", "_")
+            if key not in known:
+                raise InputError(f"unknown continuity setting {name!r}; known: "
+                                 f"{', '.join(known)}", path)
+            if isinstance(value, str):
+                try:
+                    value = float(value)
+                except ValueError:
+                    raise InputError(f"continuity setting {name} must be a number, not "
+                                     f"{value!r}", path) from None
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise InputError(f"continuity setting {name} must be a number, not {value!r}",
+                                 path)
+            if known[key].type in (int, "int"):
+                value = int(round(value))
+            changes[key] = value
+        try:
+            return dataclasses.replace(self, **changes)
+        except InputError as error:
+            raise InputError(error.reason, path) from None
+
+
+def load_settings(path: str | os.PathLike, base: ContinuitySettings = ContinuitySettings()
+                  ) -> ContinuitySettings:
+    """Settings from a TOML (``.toml``) or JSON file: setting names as keys, at the top level or
+    in a ``[continuity]`` table (``{"continuity": {...}}``)."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise InputError(f"cannot read the config file ({error.strerror or error})", path) from None
+    if path.suffix.lower() == ".json":
+        try:
+            document = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise InputError(f"not valid JSON: {error.msg if hasattr(error, 'msg') else error}",
+                             path, getattr(error, "lineno", None)) from None
+    else:
+        try:
+            import tomllib
+        except ModuleNotFoundError:  # Python 3.10
+            import tomli as tomllib  # type: ignore[no-redef]
+        try:
+            document = tomllib.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+            found = __import__("re").search(r"line (\d+)", str(error))
+            raise InputError(f"not valid TOML: {error}", path,
+                             int(found.group(1)) if found else None) from None
+    if not isinstance(document, dict):
+        raise InputError("the config must be a table of settings", path)
+    if "continuity" in document:
+        document = document["continuity"]
+        if not isinstance(document, dict):
+            raise InputError("[continuity] must be a table of settings", path)
+    return base.replace(document, path)
+
+
+@dataclass(frozen=True)
+class ContinuityWarning:
+    """One continuity problem, on the clip it concerns.
+
+    ``clip``/``clip_index``: the shot (for a cut: the shot after it). ``other_clip``: the shot
+    before the cut, or None. ``record_frame``: where on the timeline (frames from its first
+    frame): a cut's first frame, else the shot's. ``value``/``threshold`` in ``unit``;
+    ``method``: how a cut was measured (``aligned``/``global``), else None.
+    """
+
+    rule: str
+    severity: str
+    clip: str
+    clip_index: int
+    record_frame: int
+    message: str
+    value: float | None = None
+    threshold: float | None = None
+    unit: str = ""
+    other_clip: str | None = None
+    other_index: int | None = None
+    method: str | None = None
+    scene: str | None = None
+
+    @property
+    def excess(self) -> float:
+        """How far past its threshold (value / threshold; 1 without numbers): for sorting."""
+        if self.value is None or not self.threshold:
+            return 1.0
+        return abs(self.value) / self.threshold
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def worst_first(warnings: Iterable[ContinuityWarning]) -> list[ContinuityWarning]:
+    """Errors before warnings, then by how far past the threshold, then by timeline position."""
+    return sorted(warnings, key=lambda w: (-SEVERITIES.index(w.severity), -w.excess,
+                                           w.record_frame, w.rule))
+
+
+@dataclass(frozen=True)
+class Cut:
+    """Two consecutive shots of one scene on one track and how B differs from A."""
+
+    before: Shot
+    after: Shot
+    measure: CutMeasure
+    scene: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckInput:
+    """Everything the rules look at. ``stats`` and ``probes`` by shot index (probes: objects
+    with the fields of :class:`cinegrade.media.probe.MediaProbe`, or None)."""
+
+    shots: Sequence[Shot]
+    stats: Mapping[int, ShotStats] = field(default_factory=dict)
+    cuts: Sequence[Cut] = ()
+    probes: Mapping[int, Any] = field(default_factory=dict)
+    scenes: Mapping[int, str] = field(default_factory=dict)
+    #: flicker on registered content (:mod:`cinegrade.analysis.flicker`) by shot index;
+    #: where missing, the statistics' ``flicker`` (frame means) stands in
+    flicker: Mapping[int, float] = field(default_factory=dict)
+
+
+def _severity(value: float, warn: float, error: float) -> str | None:
+    value = abs(value)
+    if value >= error:
+        return ERROR
+    if value >= warn:
+        return WARNING
+    return None
+
+
+class Rule:
+    """A continuity rule: ``name`` (stable, in JSON and marker metadata) and ``check``."""
+
+    name = ""
+
+    def check(self, data: CheckInput, settings: ContinuitySettings) -> Iterator[ContinuityWarning]:
+        raise NotImplementedError
+
+
+class CutRule(Rule):
+    """A jump of one measure across a cut: subclasses say which and how it reads."""
+
+    unit = ""
+    setting = ""
+    what = ""
+
+    def value(self, measure: CutMeasure) -> float | None:
+        raise NotImplementedError
+
+    def check(self, data: CheckInput, settings: ContinuitySettings) -> Iterator[ContinuityWarning]:
+        for cut in data.cuts:
+            value = self.value(cut.measure)
+            if value is None or not math.isfinite(value):
+                continue
+            warn = getattr(settings, self.setting)
+            error = getattr(settings, f"{self.setting}_error")
+            if not cut.measure.aligned:
+                widen = settings.unaligned_tolerance
+                warn, error = warn * widen, error * widen
+            severity = _severity(value, warn, error)
+            if severity is None:
+                continue
+            if not cut.measure.aligned:
+                severity = INFO  # a judgement on whole frames is a hint, not a finding
+            how = ("on the content both shots share" if cut.measure.aligned else
+                   "on whole frames (the shots share no matched content: uncertain)")
+            yield ContinuityWarning(
+                rule=self.name, severity=severity, clip=cut.after.clip_name,
+                clip_index=cut.after.index, record_frame=cut.after.record.start,
+                message=f"{self.what} {value:+.{self.digits}f} {self.unit} at the cut from "
+                        f"{cut.before.clip_name!r} to {cut.after.clip_name!r}, measured {how}",
+                value=round(value, 4), threshold=warn, unit=self.unit,
+                other_clip=cut.before.clip_name, other_index=cut.before.index,
+                method=cut.measure.method, scene=cut.scene)
+
+    digits = 2
+
+
+class ExposureJump(CutRule):
+    name, unit, setting, what = "exposure_jump", "stops", "exposure_stops", "exposure jumps"
+
+    def value(self, measure: CutMeasure) -> float | None:
+        return measure.exposure_stops
+
+
+class WhiteBalanceJump(CutRule):
+    name, unit, setting, what = ("white_balance_jump", "mired", "white_balance_mired",
+                                 "white balance jumps (+ warmer)")
+    digits = 0
+
+    def value(self, measure: CutMeasure) -> float | None:
+        return measure.mired
+
+
+def _percent(ratio: float | None) -> float | None:
+    """A ratio as a percent change, symmetric in log: ×1.15 → +15, ×1/1.15 → −15."""
+    if ratio is None or ratio <= 0:
+        return None
+    return math.copysign(100.0 * (math.exp(abs(math.log(ratio))) - 1.0), math.log(ratio))
+
+
+class SaturationJump(CutRule):
+    name, unit, setting, what = "saturation_jump", "%", "saturation_percent", "saturation jumps"
+    digits = 0
+
+    def value(self, measure: CutMeasure) -> float | None:
+        return _percent(measure.saturation_ratio)
+
+
+class ContrastJump(CutRule):
+    name, unit, setting, what = "contrast_jump", "%", "contrast_percent", "contrast jumps"
+    digits = 0
+
+    def value(self, measure: CutMeasure) -> float | None:
+        return _percent(measure.contrast_ratio)
+
+
+class BlackLevelJump(CutRule):
+    name, unit, setting, what = "black_level_jump", "display", "black_level", "black level jumps"
+    digits = 3
+
+    def value(self, measure: CutMeasure) -> float | None:
+        return measure.black_level
+
+
+class ColourDifference(CutRule):
+    name, unit, setting, what = "colour_difference", "ΔE00", "delta_e", "colour differs by"
+    digits = 1
+
+    def value(self, measure: CutMeasure) -> float | None:
+        return measure.delta_e
+
+
+class ShotRule(Rule):
+    """A rule on each analysed shot alone."""
+
+    def check(self, data: CheckInput, settings: ContinuitySettings) -> Iterator[ContinuityWarning]:
+        for shot in data.shots:
+            stats = data.stats.get(shot.index)
+            if stats is not None and stats.analysed:
+                yield from self.check_shot(shot, stats, settings, data.scenes.get(shot.index))
+
+    def check_shot(self, shot: Shot, stats: ShotStats, settings: ContinuitySettings,
+                   scene: str | None) -> Iterator[ContinuityWarning]:
+        raise NotImplementedError
+
+    def warn(self, shot: Shot, severity: str, message: str, value: float | None = None,
+             threshold: float | None = None, unit: str = "", scene: str | None = None
+             ) -> ContinuityWarning:
+        return ContinuityWarning(rule=self.name, severity=severity, clip=shot.clip_name,
+                                 clip_index=shot.index, record_frame=shot.record.start,
+                                 message=message, value=value, threshold=threshold, unit=unit,
+                                 scene=scene)
+
+
+class Flicker(Rule):
+    name = "flicker"
+
+    def check(self, data, settings):
+        for shot in data.shots:
+            stats = data.stats.get(shot.index)
+            value = data.flicker.get(shot.index)
+            if value is None and stats is not None and stats.analysed:
+                value = stats.flicker
+            if value is None:
+                continue
+            severity = _severity(value, settings.flicker_stops, settings.flicker_stops_error)
+            if severity:
+                yield ContinuityWarning(
+                    self.name, severity, shot.clip_name, shot.index, shot.record.start,
+                    f"exposure flickers {value:.3f} stop RMS from frame to frame",
+                    round(value, 4), settings.flicker_stops, "stops",
+                    scene=data.scenes.get(shot.index))
+
+
+class ColourWobble(ShotRule):
+    name = "colour_wobble"
+
+    def check_shot(self, shot, stats, settings, scene):
+        if len(stats.frame_mired) < 2 or not stats.illuminant_reliable:
+            return  # without neutral surfaces the "illuminant" follows the content
+        spread = max(stats.frame_mired) - min(stats.frame_mired)
+        severity = _severity(spread, settings.colour_wobble_mired,
+                             settings.colour_wobble_mired_error)
+        if severity:
+            yield self.warn(shot, severity, f"white balance wanders {spread:.0f} mired within "
+                            "the shot", round(spread, 2), settings.colour_wobble_mired, "mired",
+                            scene)
+
+
+class Clipping(ShotRule):
+    name = "clipping"
+
+    def check_shot(self, shot, stats, settings, scene):
+        if stats.clip_high is not None and stats.clip_high >= settings.clipped_high_share:
+            yield self.warn(shot, WARNING, f"{100 * stats.clip_high:.0f} % of the frame is "
+                            "clipped to white", round(stats.clip_high, 4),
+                            settings.clipped_high_share, "share", scene)
+        if stats.clip_low is not None and stats.clip_low >= settings.crushed_low_share:
+            yield self.warn(shot, WARNING, f"{100 * stats.clip_low:.0f} % of the frame is "
+                            "crushed to black", round(stats.clip_low, 4),
+                            settings.crushed_low_share, "share", scene)
+
+
+class BlackFrames(ShotRule):
+    name = "black_frames"
+
+    def check_shot(self, shot, stats, settings, scene):
+        top = (stats.luminance_display or {}).get("p99")
+        if top is not None and top < settings.black_luma:
+            yield self.warn(shot, ERROR, "the shot is black", round(top, 4), settings.black_luma,
+                            "display", scene)
+            return
+        # a frame's median exposure that low means a black frame among the samples
+        floor = math.log2(settings.black_luma**2.4 / 0.18)
+        dark = [e for e in stats.frame_exposure_stops if e <= floor]
+        if dark:
+            yield self.warn(shot, WARNING, f"{len(dark)} of {len(stats.frame_exposure_stops)} "
+                            "sampled frames are black", len(dark), None, "frames", scene)
+
+
+class FlashFrames(Rule):
+    name = "flash_frame"
+
+    def check(self, data, settings):
+        for shot in data.shots:
+            if 0 < shot.record.duration < settings.flash_frames:
+                yield ContinuityWarning(
+                    self.name, ERROR, shot.clip_name, shot.index, shot.record.start,
+                    f"clip lasts {shot.record.duration} frame(s): a flash frame?",
+                    shot.record.duration, settings.flash_frames, "frames",
+                    scene=data.scenes.get(shot.index))
+
+
+class OfflineMedia(Rule):
+    name = "offline_media"
+
+    def check(self, data, settings):
+        for shot in data.shots:
+            if shot.media_kind == GENERATOR:
+                continue
+            probe = data.probes.get(shot.index)
+            reason = None
+            if shot.media_kind == MISSING:
+                reason = "has no media reference"
+            elif shot.media_path is None:
+                reason = f"media is not a local file ({shot.media_url})"
+            elif probe is not None and not probe.exists:
+                reason = f"media is offline: {shot.media_path}"
+            elif probe is not None and probe.error:
+                reason = f"media cannot be read ({probe.error}): {shot.media_path}"
+            if reason:
+                yield ContinuityWarning(self.name, ERROR, shot.clip_name, shot.index,
+                                        shot.record.start, f"clip {reason}",
+                                        scene=data.scenes.get(shot.index))
+
+
+class MixedFormats(Rule):
+    """Clips whose frame rate, size, aspect ratio or colour tags differ from most clips'."""
+
+    name = "mixed_formats"
+    #: (label, how to read it from a probe, unit)
+    PROPERTIES = (
+        ("frame rate", lambda p: round(p.frame_rate, 3) if p.frame_rate else None, "fps"),
+        ("resolution", lambda p: f"{p.width}x{p.height}" if p.width and p.height else None, ""),
+        ("aspect ratio", lambda p: round(p.width / p.height, 2) if p.width and p.height else None,
+         ""),
+        ("colour primaries", lambda p: p.color_primaries, ""),
+        ("colour matrix", lambda p: p.color_matrix, ""),
+        ("colour range", lambda p: p.color_range, ""),
+        ("transfer", lambda p: p.color_transfer, ""),
+    )
+
+    def check(self, data, settings):
+        probed = [(shot, data.probes.get(shot.index)) for shot in data.shots]
+        probed = [(shot, probe) for shot, probe in probed
+                  if probe is not None and getattr(probe, "ok", False)]
+        for label, read, unit in self.PROPERTIES:
+            values = [(shot, read(probe)) for shot, probe in probed]
+            counts = Counter(value for _, value in values if value is not None)
+            if len(counts) < 2:
+                continue
+            usual, _ = counts.most_common(1)[0]
+            for shot, value in values:
+                if value is not None and value != usual:
+                    yield ContinuityWarning(
+                        self.name, WARNING, shot.clip_name, shot.index, shot.record.start,
+                        f"{label} {value}{' ' + unit if unit else ''} differs from the other "
+                        f"clips' {usual}", unit=unit, scene=data.scenes.get(shot.index))
+
+
+#: Every rule, in the order the report lists them.
+RULES: tuple[Rule, ...] = (
+    ExposureJump(), WhiteBalanceJump(), SaturationJump(), ContrastJump(), BlackLevelJump(),
+    ColourDifference(), Flicker(), ColourWobble(), Clipping(), BlackFrames(), FlashFrames(),
+    OfflineMedia(), MixedFormats(),
+)
+
+
+def check_continuity(data: CheckInput, settings: ContinuitySettings = ContinuitySettings(),
+                     rules: Sequence[Rule] = RULES) -> list[ContinuityWarning]:
+    """Every warning of ``rules`` on ``data``, worst first."""
+    found: list[ContinuityWarning] = []
+    for rule in rules:
+        found.extend(rule.check(data, settings))
+    return worst_first(found)
+
+
+def failing(warnings: Iterable[ContinuityWarning], fail_on: str) -> bool:
+    """Whether any warning is of severity ``fail_on`` or worse."""
+    level = SEVERITIES.index(fail_on)
+    return any(SEVERITIES.index(w.severity) >= level for w in warnings)

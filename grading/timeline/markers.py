@@ -1,0 +1,85 @@
+"""Continuity warnings → OTIO markers on the clips they concern (the timeline edited in place).
+
+Each warning becomes an ``otio.schema.Marker`` on its clip, at the clip's first frame (for a cut:
+the cut), coloured by severity (:data:`MARKER_COLOURS`: error red, warning orange, info yellow),
+named ``cinegrade: <rule> <value>``,
+with the measurement in ``metadata["cinegrade"]`` = {rule, severity, value, threshold, unit,
+message, other_clip, method, scene, record_frame}. Through cinegrade's Kdenlive adapter these
+become timeline guides in its "cinegrade" category.
+
+Re-running replaces: :func:`remove_markers` takes away every marker carrying
+``metadata["cinegrade"]`` (and only those: the editor's own markers are never touched) before
+:func:`add_markers` puts the new ones on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import opentimelineio as otio
+
+from cinegrade.continuity.rules import ERROR, INFO, ContinuityWarning
+from cinegrade.timeline.shots import Shot, clip_of
+
+#: The metadata namespace that marks a marker as cinegrade's own.
+NAMESPACE = "cinegrade"
+MARKER_COLOURS = {ERROR: otio.schema.MarkerColor.RED, INFO: otio.schema.MarkerColor.YELLOW}
+DEFAULT_COLOUR = otio.schema.MarkerColor.ORANGE
+
+
+def is_cinegrade_marker(marker: otio.schema.Marker) -> bool:
+    """Whether ``marker`` was written by cinegrade (it carries ``metadata["cinegrade"]``)."""
+    return NAMESPACE in marker.metadata
+
+
+def remove_markers(timeline: otio.schema.Timeline) -> int:
+    """Remove cinegrade's markers from every item of ``timeline`` (stack, tracks, clips, gaps,
+    nested compositions); returns how many. Other markers stay, in their order."""
+    removed = 0
+    items = [timeline.tracks, *timeline.tracks.find_children()]
+    for item in items:
+        markers = getattr(item, "markers", None)
+        if not markers:
+            continue
+        keep = [m for m in markers if not is_cinegrade_marker(m)]
+        if len(keep) != len(markers):
+            removed += len(markers) - len(keep)
+            markers[:] = keep
+    return removed
+
+
+def marker_for(warning: ContinuityWarning, shot: Shot) -> otio.schema.Marker:
+    """The marker of one warning on ``shot``'s clip: a point at the clip's first frame in the
+    clip's (source) time."""
+    start = otio.opentime.RationalTime(shot.source.start, shot.source.rate)
+    value = "" if warning.value is None else f" {warning.value:+g} {warning.unit}".rstrip()
+    return otio.schema.Marker(
+        name=f"cinegrade: {warning.rule}{value}",
+        marked_range=otio.opentime.TimeRange(start,
+                                             otio.opentime.RationalTime(0, shot.source.rate)),
+        color=MARKER_COLOURS.get(warning.severity, DEFAULT_COLOUR),
+        metadata={NAMESPACE: {
+            "rule": warning.rule, "severity": warning.severity, "value": warning.value,
+            "threshold": warning.threshold, "unit": warning.unit, "message": warning.message,
+            "other_clip": warning.other_clip, "method": warning.method, "scene": warning.scene,
+            "record_frame": warning.record_frame,
+        }},
+    )
+
+
+def add_markers(timeline: otio.schema.Timeline, shots: Sequence[Shot],
+                warnings: Iterable[ContinuityWarning], replace: bool = True) -> int:
+    """Put a marker for each warning on its clip (``shots`` must come from ``timeline``, see
+    :func:`cinegrade.timeline.shots.shots_from_timeline`); with ``replace`` cinegrade's earlier
+    markers go first. Returns the number added."""
+    if replace:
+        remove_markers(timeline)
+    by_index = {shot.index: shot for shot in shots}
+    added = 0
+    for warning in warnings:
+        shot = by_index.get(warning.clip_index)
+        if shot is None:
+            continue
+        clip_of(timeline, shot).markers.append(marker_for(warning, shot))
+        added += 1
+    return added
