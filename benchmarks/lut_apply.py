@@ -5,7 +5,8 @@
 The frame is a real photograph (scikit-image's astronaut) resized to 1920×1080, display-referred
 float32 RGB; the LUT is a shipped look. Printed: megapixels per second for cinegrade's
 ``apply_lut`` (the whole call a grading step makes: new output array) and for OpenColorIO's CPU
-processor through ``PackedImageDesc`` on a copy of the frame (the anchor), their ratio, colour-science's ``LUT3D.apply`` with tetrahedral interpolation on a slice for scale, and
+processor through ``PackedImageDesc`` on a copy of the frame (the anchor), their ratio,
+colour-science's ``LUT3D.apply`` with tetrahedral interpolation on a slice for scale, and
 the largest differences from colour-science and OpenColorIO over the whole frame.
 """
 

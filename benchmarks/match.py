@@ -69,14 +69,9 @@ EVAL_SIZE = (320, 180)
 
 def delta_e(a: np.ndarray, b: np.ndarray) -> float:
     """Mean CIEDE2000 between display-referred Rec.709 images (BT.1886 decoding, D65)."""
-    import colour
+    from cinegrade.colour.difference import delta_e_2000
 
-    from cinegrade.colour.encodings import display_linear
-
-    space = colour.models.RGB_COLOURSPACE_BT709
-    lab = [colour.XYZ_to_Lab(colour.RGB_to_XYZ(display_linear(x).astype(np.float64), space),
-                             space.whitepoint) for x in (a, b)]
-    return float(np.mean(colour.delta_E(lab[0], lab[1], method="CIE 2000")))
+    return float(np.mean(delta_e_2000(a, b)))
 
 
 def cm_venv(path: Path) -> Path:
@@ -114,7 +109,7 @@ def evaluate(folder: Path, size: str, seed: int, cases: dict, cm_jobs: list) -> 
     from cinegrade.analysis.sampler import SampleSettings
     from cinegrade.correspondence.views import shot_views
     from cinegrade.demo.footage import build_scene_set
-    from cinegrade.grade.grade import matches_via
+    from cinegrade.grade.pipeline import matches_via
     from cinegrade.matching.match import match_shot
     from cinegrade.media.frames import decode_frames
     from cinegrade.timeline.files import read_timeline
@@ -168,7 +163,8 @@ def evaluate(folder: Path, size: str, seed: int, cases: dict, cm_jobs: list) -> 
             match = matches[method][shot.index]
             scores.setdefault(f"cinegrade {method}", []).append(delta_e(match.correct(drifted), truth))
             if method == "lut":
-                print(f"seed {seed} {shot.clip_name:32s} {match.evidence[:3]}{'+via' if match.via else '    '} conf {match.confidence:.2f} "
+                via = '+via' if match.via else '    '
+                print(f"seed {seed} {shot.clip_name:32s} {match.evidence[:3]}{via} conf {match.confidence:.2f} "
                       f"none {scores['none'][-1]:5.2f} lut {scores['cinegrade lut'][-1]:5.2f}",
                       file=sys.stderr)
         cm_jobs.append((case, drifted, truth, ref_frame))

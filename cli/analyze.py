@@ -41,10 +41,8 @@ from __future__ import annotations
 
 import click
 
-from cinegrade.cli.shot_work import analysis_options, emit_json, progress_bar, shot_executor
-from cinegrade.cli.timeline_input import load_timeline, timeline_input
-
-JSON_VERSION = 1
+from cinegrade.cli.shot_work import analysis_options, emit_json, shot_work
+from cinegrade.cli.timeline_input import note, reading, timeline_input
 
 
 @click.command("analyze")
@@ -61,49 +59,18 @@ JSON_VERSION = 1
 @timeline_input
 def analyze(timeline: str, json_path: str | None, samples: int, jobs: int | None, fast: bool,
             width: int, quiet: bool, no_cache: bool, cache_dir: str | None,
-            **input_options) -> None:
+            scheduler: str | None, **input_options) -> None:
     """Measure every shot of TIMELINE: exposure, white balance, saturation, contrast, flicker."""
+    from cinegrade.api import analyze_timeline
 
-    from cinegrade.analysis.cache import StatsCache
-    from cinegrade.analysis.run import analyse_shots
-    from cinegrade.analysis.sampler import SampleSettings
-    from cinegrade.timeline.shots import shots_from_timeline
-
-    loaded, _ = load_timeline(timeline, **input_options)
-    shots = shots_from_timeline(loaded, timeline)
-    settings = SampleSettings(samples=samples, width=width, fast=fast)
-    cache = None if no_cache else StatsCache(cache_dir)
-    with progress_bar(len(shots), "analysing", quiet) as progress, \
-            shot_executor(jobs, len(shots)) as executor:
-        results = analyse_shots(shots, settings, executor, cache, progress)
-    report = {
-        "version": JSON_VERSION,
-        "timeline": timeline,
-        "settings": {"samples": settings.samples, "width": settings.width,
-                     "fast": settings.fast, "dense": settings.dense,
-                     "dense_width": settings.dense_width},
-        "shots": [_shot_json(result) for result in results],
-    }
+    analysis = analyze_timeline(timeline, samples=samples, width=width, fast=fast,
+                                reading=reading(**input_options),
+                                work=shot_work(jobs, no_cache, cache_dir, quiet, scheduler), on_note=note)
+    report = analysis.to_json()
     if json_path is None:
         click.echo(_table(report))
     else:
         emit_json(json_path, report)
-
-
-def _shot_json(result) -> dict:
-    shot = result.shot
-
-    def frames(r) -> dict:
-        return {"start": r.start, "duration": r.duration, "rate": r.rate}
-
-    return {
-        "index": shot.index, "track": shot.track_index, "index_in_track": shot.index_in_track,
-        "clip": shot.clip_name, "scene": shot.scene,
-        "media": {"kind": shot.media_kind, "path": shot.media_path},
-        "source": frames(shot.source), "record": frames(shot.record),
-        "sampled_frames": list(result.frames), "cached": result.cached,
-        "stats": result.stats.to_json(),
-    }
 
 
 def _table(report: dict) -> str:

@@ -29,15 +29,19 @@ Terminal table of warnings, worst first (errors, then how far past the threshold
 
 from __future__ import annotations
 
-import os
 import sys
 
 import click
 
-from cinegrade.cli.shot_work import analysis_options, emit_json, progress_bar, shot_executor
-from cinegrade.cli.timeline_input import load_timeline, timeline_input
-
-JSON_VERSION = 1
+from cinegrade.cli.shot_work import analysis_options, emit_json, shot_work
+from cinegrade.cli.timeline_input import (
+    kdenlive_line,
+    kdenlive_version_option,
+    note,
+    reading,
+    timeline_input,
+)
+from cinegrade.cli.timeline_input import kdenlive_version as _version
 
 
 @click.command("check")
@@ -53,73 +57,47 @@ JSON_VERSION = 1
               help="Set one threshold, e.g. --set exposure_stops=0.3 (repeatable).")
 @click.option("--scene-by", type=click.Choice(["markers", "auto", "none"]), default="markers",
               show_default=True, help="Scenes from 'scene…' markers/guides, by content, or none.")
+@kdenlive_version_option
 @analysis_options
 @timeline_input
 @click.option("--quiet", "-q", is_flag=True, help="No table and no progress on the terminal.")
 def check(timeline: str, output: str | None, force: bool, json_path: str | None,
           report_path: str | None, fail_on: str | None, config_path: str | None,
           overrides: tuple[str, ...], scene_by: str, jobs: int | None, no_cache: bool,
-          cache_dir: str | None, quiet: bool, **input_options) -> None:
+          cache_dir: str | None, quiet: bool, kdenlive_version: str, scheduler: str | None,
+          **input_options) -> None:
     """Check TIMELINE for continuity breaks between and within shots."""
+    from cinegrade.api import check_timeline
+    from cinegrade.continuity.rules import settings_from
+
+    settings = settings_from(config_path, _pairs(overrides))
+    checked = check_timeline(timeline, settings=settings, scene_by=scene_by, output=output,
+                             overwrite=force, report=report_path,
+                             reading=reading(**input_options),
+                             work=shot_work(jobs, no_cache, cache_dir, quiet, scheduler),
+                             kdenlive_version=_version(kdenlive_version), on_note=note)
+    if json_path:
+        emit_json(json_path, checked.to_json())
+    if not quiet and json_path != "-":
+        click.echo(warning_table(checked.warnings, len(checked.result.shots),
+                                 len(checked.result.cuts)))
+        line = kdenlive_line(output, kdenlive_version, checked.otio_timeline) if output else None
+        if line:
+            click.echo(line)
+    if fail_on and checked.failing(fail_on):
+        sys.exit(1)
 
 
-    from cinegrade.analysis.cache import StatsCache
-    from cinegrade.continuity.rules import ContinuitySettings, failing, load_settings
-    from cinegrade.continuity.run import run_continuity
+def _pairs(overrides: tuple[str, ...]) -> dict[str, str]:
     from cinegrade.errors import InputError
-    from cinegrade.media.probe import probe_shots
-    from cinegrade.timeline.shots import shots_from_timeline
 
-    settings = ContinuitySettings()
-    if config_path:
-        settings = load_settings(config_path, settings)
     values = {}
     for text in overrides:
         name, separator, value = text.partition("=")
         if not separator:
-            raise InputError(f"--set {text!r} is not NAME=VALUE")
+            raise InputError(f"{{field}} {text!r} is not NAME=VALUE", field="set")
         values[name] = value
-    settings = settings.replace(values)
-
-    loaded, _ = load_timeline(timeline, **input_options)
-    shots = tuple(s for s in shots_from_timeline(loaded, timeline) if s.enabled)
-    probes = probe_shots(shots)
-    cache = None if no_cache else StatsCache(cache_dir)
-    with progress_bar(len(shots), "checking", quiet) as progress, \
-            shot_executor(jobs, len(shots)) as executor:
-        result = run_continuity(shots, settings, scene_by, probes, executor=executor,
-                                cache=cache, progress=progress)
-
-    if output:
-        from cinegrade.timeline.files import write_timeline
-        from cinegrade.timeline.markers import add_markers
-
-        add_markers(loaded, result.shots, result.warnings)
-        write_timeline(loaded, output, overwrite=force)
-    if json_path:
-        emit_json(json_path, report_json(result, timeline, scene_by, settings))
-    if report_path:
-        from cinegrade.continuity.report import write_report
-
-        write_report(report_path, result, title=os.path.basename(timeline))
-    if not quiet and json_path != "-":
-        click.echo(warning_table(result.warnings, len(result.shots), len(result.cuts)))
-    if fail_on and failing(result.warnings, fail_on):
-        sys.exit(1)
-
-
-def report_json(result, timeline: str, scene_by: str, settings) -> dict:
-    """The ``--json`` document (schema in the module docstring)."""
-    import dataclasses
-
-    return {
-        "version": JSON_VERSION, "timeline": timeline, "scene_by": scene_by,
-        "settings": dataclasses.asdict(settings),
-        "warnings": [w.to_json() for w in result.warnings],
-        "cuts": [{"before": c.before.clip_name, "after": c.after.clip_name,
-                  "record_frame": c.after.record.start, "scene": c.scene,
-                  "measure": c.measure.to_json()} for c in result.cuts],
-    }
+    return values
 
 
 def warning_table(warnings, shots: int, cuts: int) -> str:

@@ -9,9 +9,9 @@ existing OUTPUT is replaced only with ``--force``, keeping the old file as ``OUT
 
 from __future__ import annotations
 
-import os
-
 import click
+
+from cinegrade.cli.timeline_input import kdenlive_version_option
 
 
 @click.command("convert")
@@ -28,52 +28,26 @@ import click
 @click.option("--sequence", metavar="NAME",
               help="The sequence of a Kdenlive 1.1 project, or the timeline of a file that "
                    "holds several (an FCP X event), to convert (default: the main or first one).")
+@kdenlive_version_option
 def convert(input_path: str, output_path: str, from_adapter: str | None, to_adapter: str | None,
             rate: str | None, force: bool, from_args: tuple[str, ...],
-            to_args: tuple[str, ...], sequence: str | None) -> None:
+            to_args: tuple[str, ...], sequence: str | None, kdenlive_version: str) -> None:
     """Convert the timeline INPUT to OUTPUT, reporting what OUTPUT's format cannot carry."""
-    from cinegrade.cli.timeline_input import load_timeline
-    from cinegrade.errors import InputError
-    from cinegrade.timeline.files import (
-        adapter_arguments,
-        carry_report,
-        check_readable,
-        find_adapter,
-        parse_adapter_argument,
-        parse_rate,
-        takes_rate,
-        timeline_for_adapter,
-        write_timeline,
-    )
+    from cinegrade.api import convert_timeline
+    from cinegrade.cli.timeline_input import kdenlive_line, note, reading
+    from cinegrade.cli.timeline_input import kdenlive_version as version
+    from cinegrade.timeline.files import parse_adapter_argument
 
-    check_readable(input_path)
-    reader = find_adapter(input_path, from_adapter)
-    writer = find_adapter(output_path, to_adapter, writing=True)
-    write_args = dict(parse_adapter_argument(text) for text in to_args)
-    if rate is not None:
-        parse_rate(rate)
-        if not takes_rate(reader) and not takes_rate(writer, writing=True):
-            raise InputError(f"--rate does not apply: neither {reader.name} nor {writer.name} "
-                             "takes a frame rate")
-    if os.path.exists(output_path) and os.path.exists(input_path) \
-            and os.path.samefile(input_path, output_path):
-        raise InputError("OUTPUT is INPUT: cinegrade never overwrites its input", output_path)
-    if os.path.exists(output_path) and not force:
-        raise InputError("exists already (use --force to replace it; the old file is kept as "
-                         f"{os.path.basename(output_path)}.bak)", output_path)
-    timeline, _ = load_timeline(input_path, reader.name, rate if takes_rate(reader) else None,
-                                from_args, sequence)
-    if rate is not None and takes_rate(writer, writing=True):
-        write_args["rate"] = rate
-    checked = adapter_arguments(writer, write_args.pop("rate", None), write_args, output_path,
-                                writing=True)
-    fitted = timeline_for_adapter(timeline, writer.name, **checked)
-    losses = carry_report(timeline, writer.name, **checked)
-    backup = write_timeline(fitted, output_path, writer.name, overwrite=force, **checked)
-    clips = sum(1 for _ in fitted.find_clips())
-    click.echo(f"{output_path}: {clips} clips, {len(fitted.tracks)} tracks written by "
-               f"{writer.name} (read by {reader.name})")
-    if backup is not None:
-        click.echo(f"previous {output_path} kept as {backup}")
-    for line in losses:
+    converted = convert_timeline(
+        input_path, output_path, reading=reading(from_adapter, rate, from_args, sequence),
+        target_adapter=to_adapter, target_args=dict(map(parse_adapter_argument, to_args)),
+        overwrite=force, kdenlive_version=version(kdenlive_version), on_note=note)
+    click.echo(f"{output_path}: {converted.clips} clips, {converted.tracks} tracks written by "
+               f"{converted.writer} (read by {converted.reader})")
+    line = kdenlive_line(output_path, kdenlive_version, converted.otio_timeline, converted.writer)
+    if line:
+        click.echo(line)
+    if converted.backup is not None:
+        click.echo(f"previous {output_path} kept as {converted.backup}")
+    for line in converted.losses:
         click.echo(f"not carried: {line}")

@@ -6,7 +6,7 @@ effect ``cinegrade.grade`` pointing at it (Kdenlive: the Apply LUT effect); with
 the fitted ASC CDL also goes into ``clip.metadata["cdl"]`` (EDL ``*ASC_SOP``/``*ASC_SAT``).
 A re-run replaces cinegrade's grades; the editor's other effects stay. ``cinegrade match`` and
 ``cinegrade look`` are this command with only one of the two steps (the other step's earlier
-result, if any, is kept).
+result, if any, is kept). The work is :func:`cinegrade.grade_timeline`'s.
 """
 
 from __future__ import annotations
@@ -15,8 +15,16 @@ import os
 
 import click
 
-from cinegrade.cli.shot_work import analysis_options, progress_bar, shot_executor
-from cinegrade.cli.timeline_input import load_timeline, stacked, timeline_input
+from cinegrade.cli.shot_work import analysis_options, shot_work
+from cinegrade.cli.timeline_input import (
+    kdenlive_line,
+    kdenlive_version_option,
+    note,
+    reading,
+    stacked,
+    timeline_input,
+)
+from cinegrade.cli.timeline_input import kdenlive_version as _version
 
 #: Options shared by ``grade``, ``match`` and ``look``.
 common_options = stacked([
@@ -26,6 +34,7 @@ common_options = stacked([
     click.option("--lut-size", type=click.Choice(["33", "65"]), default="33", show_default=True,
                  help="Lattice size of the .cube files."),
     click.option("--quiet", "-q", is_flag=True, help="No table on the terminal."),
+    kdenlive_version_option,
     analysis_options,
     timeline_input,
 ])
@@ -55,94 +64,34 @@ match_options = stacked([
 @click.option("--report", "report_path", metavar="FILE.html", help="HTML report of the graded result.")
 def grade(timeline: str, **options) -> None:
     """Match the shots of TIMELINE, lay a look over them and write the graded timeline to OUT."""
-    run(timeline, match=True, **options)
+    run(timeline, **options)
 
 
 def run(timeline: str, *, output: str, force: bool = False, lut_size: str = "33",
         jobs: int | None = None, no_cache: bool = False, cache_dir: str | None = None,
+        scheduler: str | None = None,
         adapter: str | None = None, rate: str | None = None, adapter_args: tuple[str, ...] = (),
-        sequence: str | None = None, quiet: bool = False, match: bool = True,
-        reference: str | None = None, method: str = "lut", strength: float = 1.0,
-        scene_by: str = "markers", look: str | None = None, keep_look: bool = True,
-        look_strength: float = 1.0, report_path: str | None = None) -> None:
-    """The steps of ``grade`` (``match`` False: keep the clips' earlier matches; ``keep_look``
-    with ``look`` None: keep their earlier looks)."""
-    from pathlib import Path
+        sequence: str | None = None, quiet: bool = False, report_path: str | None = None,
+        kdenlive_version: str = "auto", **grading) -> None:
+    """:func:`cinegrade.grade_timeline` with the command's options (``grading``: its own
+    keyword arguments), then the table."""
+    from cinegrade.api import grade_timeline
 
-    from cinegrade.analysis.cache import StatsCache
-    from cinegrade.grade.effects import (
-        attach_grade,
-        clip_grade,
-        match_from_metadata,
-        relative_cube,
-        remove_grade,
-    )
-    from cinegrade.grade.grade import Grade, match_timeline, write_grade_cubes
-    from cinegrade.timeline.files import (
-        check_readable,
-        write_timeline,
-    )
-    from cinegrade.timeline.shots import clip_of, shots_from_timeline
-
-    if look is not None:
-        from cinegrade.luts.looks import resolve_look
-
-        look_lut = resolve_look(look)  # fail on a bad look before any work
-    check_readable(timeline)
-    if os.path.exists(output) and os.path.samefile(output, timeline):
-        from cinegrade.errors import InputError
-
-        raise InputError("refusing to overwrite the input timeline; write to a new file", output)
-    loaded, _ = load_timeline(timeline, adapter, rate, adapter_args, sequence)
-    shots = tuple(s for s in shots_from_timeline(loaded, timeline) if s.enabled)
-    earlier = {s.index: clip_grade(clip_of(loaded, s)) for s in shots}
-
-    found = None
-    matches = {}
-    if match or report_path:
-        cache = None if no_cache else StatsCache(cache_dir)
-        with progress_bar(len(shots), "measuring", quiet) as progress, \
-                shot_executor(jobs, len(shots)) as executor:
-            found = match_timeline(loaded, shots, reference=reference, method=method,
-                                   strength=strength, scene_by=scene_by, cache=cache, match=match,
-                                   executor=executor, progress=progress)
-        matches = dict(found.matches)
-    grades = {}
-    for shot in shots:
-        before = earlier.get(shot.index) or {}
-        shot_match = matches.get(shot.index) if match else \
-            match_from_metadata(shot.index, shot.clip_name, before)
-        shot_look, strength_of_look = look, look_strength
-        if look is None and keep_look and before.get("look"):
-            shot_look, strength_of_look = before["look"], float(before.get("look_strength", 1.0))
-        grades[shot.index] = Grade(shot.index, shot.clip_name, shot_match, shot_look,
-                                   strength_of_look,
-                                   look_lut if look is not None and shot_look == look else None)
-    cubes = write_grade_cubes(list(grades.values()), output, int(lut_size))
-    for shot in shots:
-        clip = clip_of(loaded, shot)
-        if shot.index in cubes:
-            attach_grade(clip, grades[shot.index], relative_cube(cubes[shot.index], output))
-        else:
-            remove_grade(clip)
-    write_timeline(loaded, output, overwrite=force)
-
-    if report_path and found is not None:
-        from cinegrade.grade.grade import grade_report, graded_continuity
-        from cinegrade.media.atomic import write_text_atomically
-
-        result = graded_continuity(found, grades)
-        write_text_atomically(report_path, grade_report(result, grades,
-                                                        f"{os.path.basename(output)} (graded)"))
+    graded = grade_timeline(timeline, output, lut_size=int(lut_size), report=report_path,
+                            overwrite=force, reading=reading(adapter, rate, adapter_args, sequence),
+                            work=shot_work(jobs, no_cache, cache_dir, quiet, scheduler), on_note=note,
+                            kdenlive_version=_version(kdenlive_version), **grading)
     if not quiet:
-        click.echo(grade_table(shots, grades, found))
-        click.echo(f"wrote {output} and {len(cubes)} .cube file(s) in "
-                   f"{Path(output).with_name(Path(output).stem + '.grades')}")
+        click.echo(grade_table(graded.shots, graded.grades))
+        click.echo(f"wrote {output} and {len(graded.cubes)} .cube file(s) in {graded.grades_folder}")
+        line = kdenlive_line(output, kdenlive_version, graded.otio_timeline)
+        if line:
+            click.echo(line)
         if report_path:
             click.echo(f"report: {report_path}")
 
 
-def grade_table(shots, grades, found) -> str:
+def grade_table(shots, grades) -> str:
     """One line per shot: scene, reference, evidence, what the match corrects, the look."""
     rows = [("CLIP", "SCENE", "REFERENCE", "EVIDENCE", "CONF", "EXPOSURE", "WB", "SAT", "LOOK")]
     uncertain = unmatched = 0

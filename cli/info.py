@@ -36,7 +36,7 @@ import json
 
 import click
 
-from cinegrade.cli.timeline_input import load_timeline, timeline_input
+from cinegrade.cli.timeline_input import note, reading, timeline_input
 
 
 @click.command("info")
@@ -45,76 +45,17 @@ from cinegrade.cli.timeline_input import load_timeline, timeline_input
 @timeline_input
 def info(timeline: str, as_json: bool, **input_options) -> None:
     """Describe TIMELINE: tracks, clips, record/source timecodes, media and its colour tags."""
-    loaded, used = load_timeline(timeline, **input_options)
-    report = describe(loaded, timeline, used)
+    from cinegrade.api import describe_timeline
+
+    report = describe_timeline(timeline, reading=reading(**input_options), on_note=note)
     if as_json:
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
     else:
-        click.echo(_table(report))
+        click.echo(info_table(report))
 
 
-def describe(timeline, path: str, adapter: str) -> dict:
-    """The ``--json`` document (schema in the module docstring) for a read timeline."""
-    from cinegrade.media.probe import probe_shots
-    from cinegrade.timeline.shots import shots_from_timeline, timeline_rate, timeline_start_frame
-
-    rate = timeline_rate(timeline)
-    start = timeline_start_frame(timeline)
-    duration = round(timeline.duration().rescaled_to(rate).value)
-    shots = shots_from_timeline(timeline, path, kind=None)
-    probes = probe_shots(shot for shot in shots if shot.track_kind == "video")
-    clips = []
-    for shot in shots:
-        probe = probes.get(shot.index)
-        media = {"kind": shot.media_kind, "path": shot.media_path, "url": shot.media_url,
-                 "exists": bool(probe.exists) if probe is not None else _exists(shot.media_path)}
-        for field in ("codec", "container", "pixel_format", "width", "height", "frames",
-                      "frame_rate", "duration", "color_primaries", "color_transfer",
-                      "color_matrix", "color_range", "error"):
-            media[field] = getattr(probe, field) if probe is not None else None
-        clips.append({
-            "index": shot.index, "track": shot.track_index, "track_name": shot.track_name,
-            "track_kind": shot.track_kind, "index_in_track": shot.index_in_track,
-            "name": shot.clip_name, "enabled": shot.enabled, "scene": shot.scene,
-            "record": _span(shot.record.start, shot.record.duration, rate, start),
-            "source": _span(shot.source.start, shot.source.duration, shot.source.rate),
-            "media": media,
-        })
-    tracks = [{"index": i, "name": track.name, "kind": str(track.kind).lower(),
-               "enabled": track.enabled,
-               "clips": sum(1 for shot in shots if shot.track_index == i)}
-              for i, track in enumerate(timeline.tracks)]
-    return {"version": 1,
-            "timeline": {"path": path, "adapter": adapter, "name": timeline.name, "rate": rate,
-                         "start": timecode(start, rate), "duration": timecode(duration, rate),
-                         "duration_frames": duration},
-            "tracks": tracks, "clips": clips}
-
-
-def _exists(path: str | None) -> bool:
-    import os
-
-    return path is not None and os.path.exists(path)
-
-
-def _span(first: int, frames: int, rate: float, timecode_offset: int = 0) -> dict:
-    return {"in": timecode(timecode_offset + first, rate),
-            "out": timecode(timecode_offset + first + frames, rate), "in_frame": first,
-            "frames": frames, "rate": rate}
-
-
-def timecode(frames: int, rate: float) -> str:
-    """SMPTE timecode of a frame count (drop-frame at 29.97/59.94), or ``<n>f`` where SMPTE has
-    no form for the rate."""
-    import opentimelineio as otio
-
-    try:
-        return otio.opentime.to_timecode(otio.opentime.RationalTime(frames, rate), rate)
-    except ValueError:
-        return f"{frames}f"
-
-
-def _table(report: dict) -> str:
+def info_table(report: dict) -> str:
+    """The terminal table of a :func:`cinegrade.describe_timeline` document."""
     head = report["timeline"]
     lines = [f"{head['name'] or '(unnamed)'}  [{head['adapter']}]  {head['path']}",
              f"rate {head['rate']:g} fps, start {head['start']}, duration {head['duration']} "

@@ -15,35 +15,11 @@ import click
 def looks(preview_dir: Path | None, strength: float) -> None:
     """List the looks (name and description). A look name, or the path of your own .cube,
     works wherever cinegrade takes a LOOK."""
-    from cinegrade.luts.looks import LOOKS
+    from cinegrade.luts.looks import LOOKS, write_previews
 
     width = max(len(name) for name in LOOKS)
     for name, look in LOOKS.items():
         click.echo(f"{name:<{width}}  {look.description}")
     if preview_dir is not None:
-        for path in _write_previews(preview_dir, strength):
+        for path in write_previews(preview_dir, strength):
             click.echo(f"wrote {path}", err=True)
-
-
-def _write_previews(directory: Path, strength: float) -> list[Path]:
-    from PIL import Image
-
-    from cinegrade.errors import InputError
-    from cinegrade.luts.looks import LOOKS, blend_look, preview_swatch, resolve_look
-    from cinegrade.media.atomic import atomic_path
-
-    try:
-        from skimage import data
-    except ImportError:
-        raise InputError("--preview needs scikit-image for its sample photograph: "
-                         "pip install 'cinegrade[demo]'") from None
-    photo = data.astronaut()
-    directory.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name in LOOKS:
-        swatch = preview_swatch(photo, blend_look(resolve_look(name), strength))
-        path = directory / f"{name}.png"
-        with atomic_path(path) as temporary:
-            Image.fromarray(swatch).save(temporary, format="PNG")
-        written.append(path)
-    return written

@@ -7,6 +7,8 @@ Heavy libraries (colour-science above all) are imported inside the commands that
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 
 import click
 
@@ -28,6 +30,17 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 EXIT_INPUT_ERROR = 2
+#: Exit code of a bug: an exception the library does not raise on purpose.
+EXIT_BUG = 3
+
+#: The command-line option of each API field an :class:`InputError` may name, where it is not
+#: ``--`` and the field with dashes.
+OPTION_NAMES = {"overwrite": "--force", "target": "one of --ccc, --cdl-dir, --edl and --lut-dir"}
+
+
+def option_name(field: str) -> str:
+    """The option that sets the API's ``field``: ``scene_by`` → ``--scene-by``."""
+    return OPTION_NAMES.get(field, "--" + field.replace("_", "-"))
 
 
 class InputErrorExit(click.ClickException):
@@ -60,7 +73,8 @@ class LazyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except InputError as error:
-            raise InputErrorExit(str(error)) from error
+            names = {field: option_name(field) for field in [error.field] if field}
+            raise InputErrorExit(error.describe(names)) from error
         except OSError as error:  # unreadable input, unwritable output, disk full
             where = f"{error.filename}: " if error.filename else ""
             raise InputErrorExit(f"{where}{error.strerror or error}") from error
@@ -76,6 +90,54 @@ def cinegrade() -> None:
     """
 
 
-def main() -> None:
-    """Console entry point."""
-    cinegrade(prog_name="cinegrade")
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: bad input is one line on stderr and exit code 2 (a wrong option
+    too); a bug is one line saying so and where its trace was written, and exit code 3."""
+    try:
+        cinegrade.main(args=argv, prog_name="cinegrade", standalone_mode=False)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except click.exceptions.Abort:
+        click.echo("cinegrade: interrupted", err=True)
+        sys.exit(130)
+    except click.UsageError as error:
+        if type(error).__name__ == "NoArgsIsHelpError":  # plain ``cinegrade``: its help
+            click.echo(error.format_message())
+            sys.exit(0)
+        hint = f" (cinegrade {error.ctx.command.name} --help)" if error.ctx is not None and \
+            error.ctx.command is not cinegrade else " (cinegrade --help)"
+        click.echo(f"cinegrade: error: {' '.join(error.format_message().split())}{hint}",
+                   err=True)
+        sys.exit(EXIT_INPUT_ERROR)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        click.echo("cinegrade: interrupted", err=True)
+        sys.exit(130)
+    except Exception as error:  # noqa: BLE001 - anything else is a bug: say so in one line
+        trace = write_trace(error)
+        click.echo(f"cinegrade: bug: {type(error).__name__}: {' '.join(str(error).split())[:200]}"
+                   f" — the full trace is in {trace}; please report it", err=True)
+        sys.exit(EXIT_BUG)
+
+
+def write_trace(error: BaseException) -> str:
+    """Write ``error``'s traceback to a new file in the temporary folder; its path."""
+    import tempfile
+    import traceback
+
+    text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    handle, path = tempfile.mkstemp(prefix="cinegrade-bug-", suffix=".txt")
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write(f"cinegrade {_version()} {' '.join(sys.argv)}\n{text}")
+    return path
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("cinegrade")
+    except PackageNotFoundError:
+        return "(not installed)"

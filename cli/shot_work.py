@@ -1,11 +1,10 @@
-"""How the commands that measure shots run them: the ``--jobs``/cache options, a process pool
-(or none for one job), a progress bar on stderr, and JSON output to a file or stdout."""
+"""Options of the commands that measure shots (``--jobs``, the cache), the progress bar they show,
+and JSON output: command line → :class:`cinegrade.work.ShotWork`."""
 
 from __future__ import annotations
 
 import contextlib
 import json
-import os
 import sys
 from collections.abc import Callable, Iterator
 
@@ -19,29 +18,10 @@ analysis_options = stacked([
     click.option("--no-cache", is_flag=True, help="Neither read nor write the statistics cache."),
     click.option("--cache-dir", type=click.Path(file_okay=False, path_type=str),
                  help="Statistics cache folder [default: the user's cache folder]."),
+    click.option("--scheduler", metavar="ADDRESS",
+                 help="Run the shot work on a Dask distributed cluster (e.g. tcp://host:8786); "
+                      "the workers must see the media at the same paths."),
 ])
-
-
-def available_cores() -> int:
-    """Cores this process may run on (the affinity mask a container or taskset gives)."""
-    try:
-        return len(os.sched_getaffinity(0)) or 1
-    except AttributeError:  # macOS, Windows
-        return os.cpu_count() or 1
-
-
-@contextlib.contextmanager
-def shot_executor(jobs: int | None, shots: int) -> Iterator[object | None]:
-    """A process pool of ``jobs`` workers (default: :func:`available_cores`, never more than
-    ``shots``), or None where one process does the work."""
-    workers = min(jobs or available_cores(), shots)
-    if workers <= 1:
-        yield None
-        return
-    import concurrent.futures
-
-    with concurrent.futures.ProcessPoolExecutor(max_workers=workers) as pool:
-        yield pool
 
 
 @contextlib.contextmanager
@@ -54,6 +34,18 @@ def progress_bar(length: int, label: str, quiet: bool = False
         return
     with click.progressbar(length=length, label=label, file=sys.stderr, show_pos=True) as bar:
         yield bar.update
+
+
+def shot_work(jobs: int | None = None, no_cache: bool = False, cache_dir: str | None = None,
+              quiet: bool = False, scheduler: str | None = None):
+    """The :class:`~cinegrade.work.ShotWork` the options ask for, with a progress bar."""
+    from cinegrade.work import ShotWork
+
+    def progress(length: int, label: str):
+        return progress_bar(length, label, quiet)
+
+    return ShotWork(jobs=jobs, use_cache=not no_cache, cache_dir=cache_dir, progress=progress,
+                    scheduler=scheduler)
 
 
 def emit_json(path: str, document: dict) -> None:

@@ -1,9 +1,9 @@
-"""Options every command that reads a timeline shares, and the one way such a command loads it.
+"""Options every command that reads a timeline shares: command line → :class:`cinegrade.Reading`.
 
 ``--adapter NAME`` picks an OTIO adapter (default: by suffix), ``--rate FPS`` gives formats
 without a rate (EDL) theirs, ``-a KEY=VALUE`` passes an adapter argument, and ``--sequence NAME``
-picks a sequence of a Kdenlive 1.1 project (the adapter argument ``sequence``) or a timeline of
-a file that holds several (an FCP X event: without it the first, with a note on stderr).
+picks a sequence of a Kdenlive 1.1 project or a timeline of a file that holds several (an FCP X
+event: without it the first, with a note on stderr).
 """
 
 from __future__ import annotations
@@ -36,26 +36,40 @@ timeline_input = stacked([
 ])
 
 
-#: The OTIO adapter name of cinegrade's Kdenlive adapter (plugin_manifest.json), which takes
-#: ``sequence`` as an adapter argument.
-KDENLIVE_ADAPTER = "kdenlive"
+def reading(adapter: str | None = None, rate: str | None = None,
+            adapter_args: Sequence[str] = (), sequence: str | None = None):
+    """The :class:`~cinegrade.timeline.files.Reading` the :data:`timeline_input` options say."""
+    from cinegrade.timeline.files import Reading, parse_adapter_argument
 
-
-def load_timeline(path: str, adapter: str | None = None, rate: str | None = None,
-                  adapter_args: Sequence[str] = (), sequence: str | None = None):
-    """The timeline at ``path`` read as the :data:`timeline_input` options say, and the name of
-    the adapter that read it. Raises :class:`~cinegrade.errors.InputError`."""
-    from cinegrade.timeline.files import check_readable, find_adapter, parse_adapter_argument, read_timeline
-
-    check_readable(path)
     arguments = dict(parse_adapter_argument(text) for text in adapter_args)
-    used = find_adapter(path, adapter).name
-    if sequence is not None and used == KDENLIVE_ADAPTER:
-        arguments["sequence"] = sequence  # the adapter picks among a project's sequences
-    elif sequence is not None:
-        arguments["timeline_name"] = sequence  # among a collection's timelines
+    return Reading(adapter, rate, arguments, sequence)
 
-    def note(message: str) -> None:
-        click.echo(f"cinegrade: note: {message}", err=True)
 
-    return read_timeline(path, used, rate=rate, on_note=note, **arguments), used
+def note(message: str) -> None:
+    """A note on what was read, on stderr."""
+    click.echo(f"cinegrade: note: {message}", err=True)
+
+
+#: ``--kdenlive-version``: of commands that write a timeline.
+kdenlive_version_option = click.option(
+    "--kdenlive-version", type=click.Choice(["auto", "1.04", "1.1"]), default="auto",
+    show_default=True,
+    help="Document version of a new Kdenlive project: 1.04 opens in Kdenlive 21.12-22.12 (Debian "
+         "12), 1.1 in 23.04 and later; auto: the newest the installed Kdenlive opens, else 1.1. "
+         "A project read from Kdenlive keeps its own.")
+
+
+def kdenlive_version(value: str | None) -> str | None:
+    """The API's ``kdenlive_version`` for the option's value (None: auto)."""
+    return None if value in (None, "auto") else value
+
+
+def kdenlive_line(output, requested: str | None, timeline, adapter: str | None = None) -> str | None:
+    """For an output that is a Kdenlive project: which document version was written, and why."""
+    from cinegrade.otio_plugins.kdenlive_version import resolve_document_version
+    from cinegrade.timeline.files import KDENLIVE_ADAPTER, find_adapter
+
+    if find_adapter(output, adapter, writing=True).name != KDENLIVE_ADAPTER:
+        return None
+    version, reason = resolve_document_version(kdenlive_version(requested), timeline)
+    return f"Kdenlive document {version}: {reason}"

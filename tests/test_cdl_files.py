@@ -7,22 +7,15 @@ from pathlib import Path
 
 import numpy as np
 import opentimelineio as otio
+import PyOpenColorIO as ocio
 import pytest
+import skimage.data as skimage_data
 
 from cinegrade.colour.cdl import CDL, apply_cdl
 from cinegrade.errors import InputError
-from cinegrade.media.cdl_files import (
-    CDLDocument,
-    ColorCorrection,
-    Notes,
-    cdl_from_otio_metadata,
-    cdl_to_otio_metadata,
-    read_cdl_file,
-    write_cdl_file,
-)
+from cinegrade.media.cdl_files import CDLDocument, ColorCorrection, Notes, read_cdl_file, write_cdl_file
+from cinegrade.timeline.effects import cdl_from_otio_metadata, cdl_to_otio_metadata
 
-ocio = pytest.importorskip("PyOpenColorIO")
-skimage_data = pytest.importorskip("skimage.data")
 ocio.SetLoggingLevel(ocio.LOGGING_LEVEL_NONE)  # it warns about MediaRef, which it does not model
 
 _unique = itertools.count()

@@ -130,7 +130,6 @@ def test_measure_cut_separates_drifts_on_reframed_photographs():
     """In memory (no coding): a wide shot and a 2× close-up of one photograph, the close-up
     drifted in one component at a time by the targets; each drift is read back in its own
     measure and barely in the others, and the undrifted reframing reads as nothing."""
-    pytest.importorskip("skimage")
     from cinegrade.colour.adaptation import NEUTRAL_CCT
     from cinegrade.colour.drift import Drift, apply_drift
     from cinegrade.demo.footage import Framing, ShotSpec, render_shot
@@ -152,7 +151,6 @@ def test_measure_cut_separates_drifts_on_reframed_photographs():
 
 
 def test_unrelated_shots_do_not_align():
-    pytest.importorskip("skimage")
     from cinegrade.demo.footage import WIDE, ShotSpec, render_shot
 
     coffee = render_shot(ShotSpec("coffee", WIDE), (320, 180), 2)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import opentimelineio as otio
 
 from cinegrade.continuity.rules import ERROR, WARNING, ContinuityWarning
-from cinegrade.timeline.markers import NAMESPACE, add_markers, is_cinegrade_marker, remove_markers
+from cinegrade.timeline.contract import NAMESPACE
+from cinegrade.timeline.markers import add_markers, is_cinegrade_marker, remove_markers
 from cinegrade.timeline.shots import shots_from_timeline
 
 

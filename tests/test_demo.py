@@ -8,9 +8,6 @@ from click.testing import CliRunner
 from cinegrade.cli.main import cinegrade
 from cinegrade.colour.drift import Drift
 
-pytest.importorskip("skimage")
-pytest.importorskip("skvideo")
-
 QUICK = ["--photos-only", "--seconds", "0.125", "--size", "96x54", "--seed", "3"]
 
 

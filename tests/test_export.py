@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import numpy as np
 import opentimelineio as otio
+import PyOpenColorIO as ocio
 import pytest
 from click.testing import CliRunner
 
 from cinegrade.cli.main import cinegrade
 from cinegrade.colour.cdl import CDL, apply_cdl
 from cinegrade.colour.lut import apply_lut
-from cinegrade.grade.effects import attach_grade, relative_cube
+from cinegrade.grade.effects import attach_grade
 from cinegrade.grade.grade import Grade, write_grade_cubes
 from cinegrade.matching.match import Match
 from cinegrade.media.cube import read_cube
+from cinegrade.timeline.effects import relative_cube
 
-ocio = pytest.importorskip("PyOpenColorIO")
 ocio.SetLoggingLevel(ocio.LOGGING_LEVEL_NONE)
 CDL_A = CDL((1.08, 1.0, 0.93), (0.012, -0.004, 0.02), (0.95, 1.0, 1.07), 1.12)
 RATE = 24

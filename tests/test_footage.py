@@ -10,14 +10,8 @@ import pytest
 from drift_measurements import exposure_stops, saturation_ratio, white_balance_cct
 
 from cinegrade.colour.drift import Drift, flicker_offset
-from cinegrade.errors import InputError
-from cinegrade.media.frames import decode_frames, encode_clip
-
-pytest.importorskip("skimage")
-pytest.importorskip("skvideo")
-
-from cinegrade.demo import footage  # noqa: E402
-from cinegrade.demo.footage import (  # noqa: E402
+from cinegrade.demo import footage
+from cinegrade.demo.footage import (
     Framing,
     SceneSpec,
     ShotSpec,
@@ -27,6 +21,8 @@ from cinegrade.demo.footage import (  # noqa: E402
     find_cuts,
     scene_drifts,
 )
+from cinegrade.errors import InputError
+from cinegrade.media.frames import decode_frames, encode_clip
 
 SIZE = (256, 144)
 SECONDS = 8 / 24

@@ -6,23 +6,17 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import PyOpenColorIO as ocio
 import pytest
 
 from cinegrade.colour.drift import undo_drift
 from cinegrade.colour.lut import apply_lut
 from cinegrade.errors import InputError
-from cinegrade.grade.grade import (
-    Grade,
-    bake_grade,
-    cube_name,
-    grades_folder,
-    write_grade_cubes,
-)
+from cinegrade.grade.grade import Grade, bake_grade, cube_name, grades_folder, write_grade_cubes
 from cinegrade.luts.looks import LOOKS
 from cinegrade.matching.match import Match
 from cinegrade.media.cube import read_cube
 
-ocio = pytest.importorskip("PyOpenColorIO")
 ocio.SetLoggingLevel(ocio.LOGGING_LEVEL_NONE)
 DRIFT = (0.05, 0.02, -0.06, 0.04, 0.01, 0.1)
 

@@ -11,17 +11,16 @@ import numpy as np
 import opentimelineio as otio
 import pytest
 from click.testing import CliRunner
-from melt_render import MELT, melt_frame
+from melt_render import melt_frame
 
 from cinegrade.cli.main import cinegrade
 from cinegrade.colour.drift import Drift
 from cinegrade.colour.lut import apply_lut
 from cinegrade.demo.footage import Framing, SceneSpec, ShotSpec, build_scene_set
-from cinegrade.grade.effects import EFFECT_NAME, clip_grade
-from cinegrade.media.cdl_files import cdl_from_otio_metadata
 from cinegrade.media.cube import read_cube
+from cinegrade.timeline.contract import GRADE_EFFECT as EFFECT_NAME
+from cinegrade.timeline.effects import cdl_from_otio_metadata, clip_grade
 
-pytest.importorskip("skimage")
 DRIFT = Drift(white_balance_k=5600.0, exposure_stops=-0.3, saturation=1.2, gamma=1.05)
 SCENES = (
     SceneSpec("astronaut", (ShotSpec("astronaut", Framing("wide", (0.5, 0.3, 1.0))),
@@ -45,7 +44,8 @@ def run(*args: str):
     return result
 
 
-@pytest.mark.skipif(MELT is None, reason="MLT's melt is not installed")
+@pytest.mark.slow
+@pytest.mark.usefixtures("melt")
 def test_graded_kdenlive_project_renders_our_grade(scene_set, tmp_path) -> None:
     graded = tmp_path / "graded.kdenlive"
     plain = tmp_path / "plain.kdenlive"
@@ -129,7 +129,8 @@ def test_bad_input_is_one_line_and_exit_2(scene_set, tmp_path) -> None:
     assert result.exit_code == 2 and "no clip" in result.stderr
 
 
-@pytest.mark.skipif(MELT is None, reason="MLT's melt is not installed")
+@pytest.mark.slow
+@pytest.mark.usefixtures("melt")
 def test_cdl_grade_also_as_kdenlive_sop_sat(scene_set, tmp_path) -> None:
     """With --method cdl the project also carries Kdenlive's SOP/Sat with the CDL, disabled (the
     Apply LUT renders alone); switched on instead of the LUT it renders our CDL maths within the

@@ -8,17 +8,11 @@ import opentimelineio as otio
 import pytest
 
 from cinegrade.colour.cdl import CDL
-from cinegrade.grade.effects import (
-    EFFECT_NAME,
-    attach_grade,
-    clip_cdl,
-    clip_grade,
-    match_from_metadata,
-    relative_cube,
-    remove_grade,
-)
+from cinegrade.grade.effects import attach_grade, match_from_metadata
 from cinegrade.grade.grade import Grade
 from cinegrade.matching.match import Match
+from cinegrade.timeline.contract import GRADE_EFFECT as EFFECT_NAME
+from cinegrade.timeline.effects import clip_cdl, clip_grade, relative_cube, remove_grade
 
 CDL_FIT = CDL((1.1, 1.0, 0.95), (0.01, 0.0, -0.02), (0.9, 1.0, 1.1), 0.9)
 

@@ -145,8 +145,8 @@ def test_bad_input_exit_2(samples, words, message):
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
-@pytest.mark.skipif(EXECUTABLE is None, reason="cinegrade is not installed as an executable")
 def test_installed_executable(project, samples):
+    assert EXECUTABLE, "the cinegrade executable is not installed beside this Python (a broken install)"
     done = subprocess.run([EXECUTABLE, "info", str(project / "cut.otio"), "--json"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr

@@ -12,11 +12,11 @@ import numpy as np
 import opentimelineio as otio
 import pytest
 from dissolve_media import MIX_COLOURS, dissolving_timeline
-from melt_render import MELT, melt_frame
+from melt_render import melt_frame
 
 from cinegrade.otio_plugins import kdenlive_adapter
 
-pytestmark = pytest.mark.skipif(MELT is None, reason="MLT's melt is not installed")
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("melt")]
 RATE = 24
 HEIGHT, WIDTH, COUNT = 48, 80, 6
 

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import colour
 import numpy as np
+import PyOpenColorIO as ocio
 import pytest
+import skimage.data as skimage_data
 from colour import LUT3D, LUT3x1D, LUTSequence
 from colour.algebra import table_interpolation_tetrahedral
 
@@ -17,8 +19,6 @@ from cinegrade.colour.lut import apply_lut, bake_lut3d, bake_lut3x1d, bake_shape
 from cinegrade.errors import InputError
 from cinegrade.media.cube import read_cube, write_cube
 
-ocio = pytest.importorskip("PyOpenColorIO")
-skimage_data = pytest.importorskip("skimage.data")
 ocio.SetLoggingLevel(ocio.LOGGING_LEVEL_NONE)
 
 _unique = itertools.count()
@@ -233,3 +233,29 @@ def test_sizes_beyond_opencolorio_fall_back_to_colour_science(probes):
     lut = bake_lut3d(lambda rgb: np.clip(rgb, 0, 1) ** 0.5, 130)
     reference = lut.apply(np.clip(probes, 0, 1).astype(np.float64), interpolator=table_interpolation_tetrahedral)
     assert np.abs(apply_lut(probes, lut) - reference).max() < 1e-6
+
+
+@pytest.mark.parametrize("kind", ["3d", "3d-domain", "3x1d", "float32"])
+def test_cube_writer_gives_colour_sciences_bytes(kind, tmp_path):
+    """The fast .cube writer is byte-identical to colour-science's Iridas writer."""
+    import colour
+    from colour.io import write_LUT_IridasCube
+
+    from cinegrade.media.cube import DECIMALS, write_cube
+
+    rng = np.random.default_rng(7)
+    if kind.startswith("3d"):
+        domain = np.array([[-0.1, -0.2, -0.05], [1.5, 3.0, 1.2]]) if kind == "3d-domain" else None
+        lut = colour.LUT3D(colour.LUT3D.linear_table(17, domain) ** 0.8 - 0.01 * rng.random((17,) * 3 + (3,)),
+                           'a "quoted" look', domain if domain is not None else np.array([[0, 0, 0], [1, 1, 1]]),
+                           comments=["first", "second"])
+    elif kind == "3x1d":
+        lut = colour.LUT3x1D(colour.LUT3x1D.linear_table(1024) ** 2.2, "curve")
+    else:
+        lut = colour.LUT3D(colour.LUT3D.linear_table(9).astype(np.float32) * np.float32(0.9), "f32")
+    ours, theirs = tmp_path / "ours.cube", tmp_path / "theirs.cube"
+    write_cube(lut, ours)
+    reference = lut.copy()
+    reference.name = reference.name.replace('"', "'")
+    write_LUT_IridasCube(reference, str(theirs), decimals=DECIMALS)
+    assert ours.read_bytes() == theirs.read_bytes()

@@ -12,8 +12,8 @@ import pytest
 
 from cinegrade.analysis.stats import ShotStats, shot_stats
 from cinegrade.colour.cdl import CDL
+from cinegrade.colour.difference import delta_e_2000
 from cinegrade.colour.drift import Drift, apply_drift, predict_drift, undo_drift
-from cinegrade.colour.encodings import display_linear
 from cinegrade.demo.footage import load_still, render_view
 from cinegrade.errors import InputError
 from cinegrade.matching.match import (
@@ -36,12 +36,7 @@ DRIFT = Drift(white_balance_k=5200.0, exposure_stops=-0.3, contrast=1.08, gamma=
 
 
 def delta_e(a: np.ndarray, b: np.ndarray) -> float:
-    import colour
-
-    space = colour.models.RGB_COLOURSPACE_BT709
-    lab = [colour.XYZ_to_Lab(colour.RGB_to_XYZ(display_linear(x).astype(np.float64), space),
-                             space.whitepoint) for x in (a, b)]
-    return float(np.mean(colour.delta_E(lab[0], lab[1], method="CIE 2000")))
+    return float(np.mean(delta_e_2000(a, b)))
 
 
 def framings(still: str, views) -> list[np.ndarray]:
@@ -157,7 +152,7 @@ def test_references_by_option_marker_and_median() -> None:
 def test_reference_markers_on_clips_and_tracks() -> None:
     import opentimelineio as otio
 
-    from cinegrade.matching.match import reference_markers
+    from cinegrade.timeline.markers import reference_markers
     from cinegrade.timeline.shots import shots_from_timeline
 
     rate = 24

@@ -12,7 +12,6 @@ from cinegrade.analysis.flicker import frame_gains, registered_flicker
 def panned_frames(gains_stops, seed: int = 0):
     """A real photograph panned 2 px a frame with a dark square crossing it, each frame's linear
     light times 2 ** gain (display-referred Rec.709, BT.1886)."""
-    pytest.importorskip("skimage")
     from cinegrade.demo.footage import load_still
 
     picture = load_still("chelsea")[::2, ::2]

@@ -21,7 +21,6 @@ from cinegrade.colour.adaptation import white_balance_matrix
 from cinegrade.colour.drift import Drift, apply_drift
 from cinegrade.colour.encodings import display_encoded, display_linear
 
-skimage_data = pytest.importorskip("skimage.data")
 _BT709 = colour.RGB_COLOURSPACES["ITU-R BT.709"]
 
 
@@ -44,10 +43,14 @@ def predicted_cct(xy, cct: float) -> float:
     return illuminant_from_xy(colour.XYZ_to_xy(moved)).cct_kelvin
 
 
-def test_linear_light_is_the_drift_generators_bt1886():
+def test_display_light_is_colour_sciences_bt1886_and_back():
     rgb = photo("astronaut", 64)
-    np.testing.assert_allclose(display_linear(rgb), display_linear(rgb), atol=1e-6)
+    np.testing.assert_allclose(display_linear(rgb), colour.models.eotf_BT1886(rgb), atol=1e-6)
     np.testing.assert_allclose(display_linear(np.float32(0.5)), 0.5**2.4, rtol=1e-5)
+    linear = colour.models.eotf_BT1886(rgb)
+    np.testing.assert_allclose(display_encoded(linear), colour.models.eotf_inverse_BT1886(linear),
+                               atol=1e-6)
+    np.testing.assert_allclose(display_encoded(display_linear(rgb)), rgb, atol=1e-5)
 
 
 def test_exposure_of_middle_grey_and_one_stop_over():

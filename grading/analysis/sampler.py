@@ -29,8 +29,6 @@ back with the reason as a string, and the others go on.
 
 from __future__ import annotations
 
-import bisect
-import itertools
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -40,10 +38,8 @@ from pathlib import Path
 import numpy as np
 
 from cinegrade.errors import InputError
+from cinegrade.media.frames import VideoStream
 from cinegrade.timeline.shots import IMAGE_SEQUENCE, MOVIE, STILL, FrameRange, Shot
-
-#: FFmpeg demuxers whose index lists every keyframe (see ``_MovieReader._keyframe_numbers``).
-INDEXED_FORMATS = frozenset({"mov", "mp4", "matroska", "webm", "avi", "mxf"})
 
 
 @dataclass(frozen=True)
@@ -189,51 +185,16 @@ def _sample_movie(shots: Sequence[Shot], settings: SampleSettings
                 yield shot, reason
 
 
-class _MovieReader:
-    """Sequential access to the frames of one open video stream, seeking only when it saves
-    decoding (see the module docstring)."""
+class _MovieReader(VideoStream):
+    """A shot sampler over one open video stream (:class:`~cinegrade.media.frames.VideoStream`:
+    frame numbers, seeking only when it saves decoding; see the module docstring)."""
 
     def __init__(self, container, stream, settings: SampleSettings):
-        self.container = container
-        self.stream = stream
+        super().__init__(container, stream)
         self.settings = settings
-        stream.thread_type = "SLICE"  # frame threading delays the first frame after each seek
-        self.rate = stream.average_rate or stream.guessed_rate or Fraction(24)
-        self.time_base = stream.time_base
-        self.start = stream.start_time or 0
-        self.count = stream.frames or None
-        self.keyframes = self._keyframe_numbers()
-        self.frames: Iterator | None = None
-        self.current = -1  # number of the last decoded frame
-        self.last = None  # the last decoded frame
         self.size: tuple[int, int] | None = None
         self.dense_size: tuple[int, int] | None = None
         self.reformatters: dict[bool, object] = {}  # dense or not -> its own swscale context
-
-    def _keyframe_numbers(self) -> list[int]:
-        """Keyframe numbers from the container's index, for containers that carry a real one
-        (QuickTime/MP4 sample tables, Matroska cues, AVI and MXF indexes); [] for the others
-        (MPEG-TS, elementary streams), whose index only lists what a seek happened to see."""
-        names = set(self.container.format.name.split(","))
-        if not names & INDEXED_FORMATS:
-            return []
-        try:
-            stamps = [e.timestamp for e in self.stream.index_entries if e.is_keyframe]
-            if len(stamps) <= 1 and self.container.duration:
-                # Matroska reads its cues at the first seek: seek once, then look again.
-                self.container.seek(self.container.duration // 2)
-                stamps = [e.timestamp for e in self.stream.index_entries if e.is_keyframe]
-        except (AttributeError, TypeError, OSError, ValueError):
-            return []
-        if not stamps:
-            return []
-        # The index holds decode timestamps; with B-frames they run a constant delay ahead of
-        # presentation, and the first keyframe is presented at the stream's start.
-        delay = self.start - min(stamps)
-        return sorted({self._number(t + delay) for t in stamps})
-
-    def _number(self, pts: int) -> int:
-        return round((pts - self.start) * self.time_base * self.rate)
 
     def check(self, request: SampleRequest) -> None:
         """:class:`InputError` if the request reaches outside the media."""
@@ -267,7 +228,7 @@ class _MovieReader:
         frames: dict[int, tuple[int, np.ndarray]] = {}
         dense: dict[int, np.ndarray] = {}
         for number in sorted(big | small):
-            frame = self._decode_to(number)
+            frame = self.decode_to(number)
             if number in big:
                 frames[number] = (self.current, self._rgb(frame))
             if number in small:
@@ -285,14 +246,14 @@ class _MovieReader:
     def _read_fast(self, request: SampleRequest) -> ShotSamples:
         frames, got = [], []
         for number in request.samples:
-            frame = self._seek_keyframe(self._nearest_keyframe(number))
+            frame = self.seek_keyframe(self.nearest_keyframe(number))
             if got and self.current == got[-1]:
                 continue  # one keyframe nearest several samples
             frames.append(self._rgb(frame))
             got.append(self.current)
         dense = []
         if request.dense:
-            frame = self._seek_keyframe(self._nearest_keyframe(request.dense[0]))
+            frame = self.seek_keyframe(self.nearest_keyframe(request.dense[0]))
             dense.append(self._rgb(frame, dense=True))
             for _ in range(len(request.dense) - 1):
                 frame = next(self.frames, None)
@@ -300,65 +261,6 @@ class _MovieReader:
                     break
                 dense.append(self._rgb(frame, dense=True))
         return ShotSamples(tuple(frames), tuple(got), tuple(dense))
-
-    def _nearest_keyframe(self, number: int) -> int:
-        if not self.keyframes:
-            return number  # the seek lands on the keyframe at or before it
-        i = bisect.bisect_left(self.keyframes, number)
-        return min(self.keyframes[max(0, i - 1):i + 1], key=lambda k: (abs(k - number), k))
-
-    def _seek_keyframe(self, number: int):
-        self._seek(number)
-        frame = next(self.frames, None)
-        if frame is None:
-            raise InputError(f"frame {number} is past the end of the media")
-        self.current, self.last = self._number(frame.pts), frame
-        return frame
-
-    def _seek(self, number: int) -> None:
-        if number <= 0:  # the very start (MPEG-TS lands on a later keyframe by timestamp)
-            self.container.seek(0, backward=True, any_frame=False)
-        else:
-            target = self.start + int(number / self.rate / self.time_base)
-            self.container.seek(target, stream=self.stream, backward=True, any_frame=False)
-        self.frames = self.container.decode(self.stream)
-        self.current, self.last = -1, None
-
-    def _decode_to(self, number: int):
-        if number == self.current and self.last is not None:
-            return self.last
-        if self.frames is None or number < self.current or self._seek_saves(number):
-            self._seek_before(number)
-        for frame in self.frames:
-            if frame.pts is None:
-                continue
-            self.current, self.last = self._number(frame.pts), frame
-            if self.current >= number:
-                return frame
-        raise InputError(f"frame {number} is past the end of the media "
-                         f"({self.current + 1} frames decoded)")
-
-    def _seek_before(self, number: int) -> None:
-        """Seek so that decoding resumes at or before frame ``number``. Containers without an
-        index (MPEG-TS) can land after it; then seek again, further back each time (2 s, 4 s,
-        ...), at worst to the start."""
-        back = 0
-        while True:
-            target = max(0, number - back)
-            self._seek(target)
-            first = next((f for f in self.frames if f.pts is not None), None)
-            if first is None or target == 0 or self._number(first.pts) <= number:
-                self.frames = itertools.chain([first] if first is not None else [], self.frames)
-                return
-            back = max(2 * back, int(2 * self.rate))
-
-    def _seek_saves(self, number: int) -> bool:
-        """Whether a keyframe lies between the decoder's position and ``number`` (then seeking
-        there skips decoding); without an index, whether ``number`` is over 2 s ahead."""
-        if not self.keyframes:
-            return number - self.current > 2 * self.rate
-        i = bisect.bisect_right(self.keyframes, number) - 1
-        return i >= 0 and self.keyframes[i] > self.current
 
     def _rgb(self, frame, dense: bool = False) -> np.ndarray:
         from av.video.reformatter import VideoReformatter

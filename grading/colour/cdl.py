@@ -22,10 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cinegrade.colour.encodings import REC709_LUMA_WEIGHTS  # as ASC CDL v1.2 prescribes
 from cinegrade.errors import InputError
-
-# ITU-R BT.709-6 luma coefficients, as ASC CDL v1.2 prescribes for the saturation operation.
-REC709_LUMA_WEIGHTS: tuple[float, float, float] = (0.2126, 0.7152, 0.0722)
 
 Triple = tuple[float, float, float]
 
@@ -77,6 +75,11 @@ def apply_cdl(rgb: np.ndarray, cdl: CDL, *, clamp: bool = True) -> np.ndarray:
     (OpenColorIO's ``CDL_NO_CLAMP``, what its FileTransform uses for .cc/.ccc/.cdl files, meant for
     scene-linear or log data) nothing is clamped and negative values skip the power. Computed in
     float64; returns float32 for float32 input, else float64.
+
+    >>> apply_cdl(np.array([0.5, 0.5, 0.5]), CDL(slope=(1.2, 1.0, 0.8), saturation=0.5))
+    array([ 0.55702,  0.50702,  0.45702])
+    >>> apply_cdl(np.array([0.9, 0.5, 0.1]), CDL(offset=(0.2, 0.0, -0.2)))  # clamped
+    array([ 1. ,  0.5,  0. ])
     """
     rgb = np.asarray(rgb)
     if rgb.shape[-1:] != (3,):

@@ -164,7 +164,12 @@ def predict_drift(pa: np.ndarray, parameters: np.ndarray) -> np.ndarray:
     (log L, log M, log S cone gains, log contrast, lift, log saturation), in the order a drift
     acts: von Kries gains in CAT02 cone space on linear light (white balance and exposure), a
     power about 18 % grey (contrast; with the gains it also covers a display gamma), the BT.1886
-    encoding, a lift of black, then saturation about Rec.709 luma. Unclipped."""
+    encoding, a lift of black, then saturation about Rec.709 luma. Unclipped.
+
+    >>> grey = np.array([[0.5, 0.5, 0.5]])
+    >>> predict_drift(grey, np.array([np.log(2.0)] * 3 + [0.0, 0.0, 0.0])).round(4)  # 0.5 · 2 ** (1 / 2.4)
+    array([[ 0.6674,  0.6674,  0.6674]])
+    """
     matrix = von_kries_matrix(np.exp(parameters[:3]))
     linear = np.maximum(display_linear(pa).astype(np.float64) @ matrix.T, 1e-9)
     linear = MID_GREY_LINEAR * (linear / MID_GREY_LINEAR) ** np.exp(parameters[3])
@@ -213,7 +218,13 @@ def undo_drift(rgb: np.ndarray, parameters: Sequence[float]) -> np.ndarray:
     inverse of :func:`predict_drift`, step by step in reverse —
     saturation about Rec.709 luma divided out, the lift removed, BT.1886 decoding, the contrast
     power about 18 % grey inverted, the cone gains divided out (von Kries in CAT02) — then
-    re-encoded and clipped to [0, 1]. Float64 (float32 for float32 input)."""
+    re-encoded and clipped to [0, 1]. Float64 (float32 for float32 input).
+
+    >>> p = np.array([0.1, 0.0, -0.1, 0.05, 0.02, 0.2])
+    >>> pixels = np.array([[0.2, 0.4, 0.6], [0.5, 0.5, 0.5]])
+    >>> bool(np.allclose(undo_drift(predict_drift(pixels, p), p), pixels))
+    True
+    """
     rgb = np.asarray(rgb)
     out_dtype = np.float32 if rgb.dtype == np.float32 else np.float64
     p = np.asarray(parameters, dtype=np.float64)

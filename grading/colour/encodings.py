@@ -18,7 +18,9 @@ import numpy as np
 #: Exponent of the BT.1886 reference EOTF; with L_W = 1 and L_B = 0 the EOTF is V ** 2.4.
 BT1886_GAMMA = np.float32(2.4)
 #: Rec.709 luma weights (ITU-R BT.709-6, item 3.2): also the Y row of its RGB→XYZ matrix.
-REC709_LUMA = np.array([0.2126, 0.7152, 0.0722], np.float32)
+REC709_LUMA_WEIGHTS: tuple[float, float, float] = (0.2126, 0.7152, 0.0722)
+#: The same as a float32 vector, for ``pixels @ REC709_LUMA``.
+REC709_LUMA = np.array(REC709_LUMA_WEIGHTS, np.float32)
 #: Linear light of 18 % grey: the pivot of contrast and the zero of exposure in stops.
 MID_GREY_LINEAR = 0.18
 #: Display value of 18 % grey under BT.1886: 0.18 ** (1 / 2.4) ≈ 0.4894.

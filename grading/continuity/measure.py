@@ -3,9 +3,9 @@
 Shots of one scene share a place and its light, not pixels: a close-up and a wide shot of one
 room differ in mean colour without any drift. So a cut is measured on what the two shots share:
 
-1. **Alignment** (:mod:`cinegrade.correspondence.align`). Of the frame pairs with at least half the best pair's inliers, the one nearest the cut (A's last
-   frames, B's first) is measured; with fewer than :attr:`MeasureSettings.min_inliers` the
-   shots share no matched content.
+1. **Alignment** (:mod:`cinegrade.correspondence.align`). Of the frame pairs with at least half
+   the best pair's inliers, the one nearest the cut (A's last frames, B's first) is measured;
+   with fewer than ``MeasureSettings.min_inliers`` the shots share no matched content.
 2. **Shared pixels** (:func:`cinegrade.correspondence.align.shared_pixels`): the second shot
    warped onto the first, on flat, unclipped pixels whose neighbourhoods correlate.
 3. **What a drift changes**, fitted on those pixel pairs so that content cancels

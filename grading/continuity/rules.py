@@ -26,12 +26,12 @@ from typing import Any
 from cinegrade.analysis.stats import ShotStats
 from cinegrade.continuity.measure import CutMeasure
 from cinegrade.errors import InputError
+from cinegrade.timeline.contract import ERROR, INFO, SEVERITIES, WARNING
 from cinegrade.timeline.shots import GENERATOR, MISSING, Shot
 
-INFO, WARNING, ERROR = "info", "warning", "error"
-#: Severities, least to most severe. ``info`` is a finding too uncertain to be a warning (a cut
-#: judged on whole frames): listed and marked, but ``--fail-on`` never counts it.
-SEVERITIES = (INFO, WARNING, ERROR)
+# Severities, least to most severe (:mod:`cinegrade.timeline.contract`). ``info`` is a finding
+# too uncertain to be a warning (a cut judged on whole frames): listed and marked, but failing
+# on warnings never counts it.
 
 
 @dataclass(frozen=True)
@@ -169,6 +169,16 @@ def load_settings(path: str | os.PathLike, base: ContinuitySettings = Continuity
         if not isinstance(document, dict):
             raise InputError("[continuity] must be a table of settings", path)
     return base.replace(document, path)
+
+
+def settings_from(path: str | os.PathLike | None = None, values: Mapping[str, Any] | None = None
+                  ) -> ContinuitySettings:
+    """The default settings, then those of the file ``path`` (:func:`load_settings`), then
+    ``values`` (setting name → number or text)."""
+    settings = ContinuitySettings()
+    if path is not None:
+        settings = load_settings(path, settings)
+    return settings.replace(values or {})
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,16 @@ def measure_pairs(pairs: Sequence[tuple[Shot, Shot]], views: Mapping[int, ShotVi
     return {(a.index, b.index): measure for (a, b), measure in zip(pairs, results)}
 
 
+def content_alike(shots: Sequence[Shot], views: Mapping[int, ShotView],
+                  stats: Mapping[int, ShotStats],
+                  executor: concurrent.futures.Executor | None = None
+                  ) -> dict[tuple[int, int], bool]:
+    """Whether each pair of consecutive shots shares content (their cut measured on aligned
+    pixels): what grouping scenes by content needs (:data:`~cinegrade.timeline.scenes.Alike`)."""
+    measures = measure_pairs(consecutive_pairs(shots), views, stats, executor)
+    return {key: measure.aligned for key, measure in measures.items()}
+
+
 def run_continuity(shots: Sequence[Shot], settings: ContinuitySettings = ContinuitySettings(),
                    scene_by: str = "markers", probes: Mapping[int, object] | None = None,
                    sample_settings: SampleSettings = SampleSettings(),
@@ -81,8 +91,7 @@ def run_continuity(shots: Sequence[Shot], settings: ContinuitySettings = Continu
     views = shot_views(shots, executor)
     pairs = consecutive_pairs(shots)
     measures = measure_pairs(pairs, views, stats, executor)
-    alike = {key: measure.aligned for key, measure in measures.items()}
-    scenes = group_scenes(shots, scene_by, alike)
+    scenes = group_scenes(shots, scene_by, {key: m.aligned for key, m in measures.items()})
     cuts = tuple(Cut(before, after, measures[(before.index, after.index)], scenes[after.index])
                  for before, after in pairs if scenes[before.index] == scenes[after.index])
     flicker = {index: view.flicker for index, view in views.items() if view.flicker is not None}

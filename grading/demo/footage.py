@@ -280,7 +280,7 @@ def scene_drifts(scenes: Sequence[SceneSpec], seed: int, strength: float = 1.0,
     from its own generator (seed, scene index, shot index), so adding scenes changes no drift."""
     drifts = {}
     for scene_index, scene in enumerate(scenes):
-        for shot_index, shot in enumerate(scene.shots):
+        for shot_index in range(len(scene.shots)):
             name = shot_name(scene, shot_index)
             if shot_index == 0 and not drift_first_shot:
                 drifts[name] = Drift()

@@ -45,7 +45,7 @@ from cinegrade.analysis.stats import ShotStats
 from cinegrade.colour.adaptation import WHITE_LMS, lms_of_xy, luminance_of_lms
 from cinegrade.colour.cdl import CDL, apply_cdl
 from cinegrade.colour.drift import drift_summary, fit_drift, undo_drift
-from cinegrade.errors import InputError
+from cinegrade.errors import ChoiceError, InputError, RangeError
 
 METHODS = ("cdl", "lut")
 ALIGNED, GLOBAL, REFERENCE, NONE = "aligned", "global", "reference", "none"
@@ -153,7 +153,6 @@ class Match:
 
 # --------------------------------------------------------------------------------------------
 # The drift model and its inverse
-
 
 
 def clamp_drift(parameters: Sequence[float]) -> np.ndarray:
@@ -295,9 +294,9 @@ def match_shot(shot_index: int, clip_name: str, scene: str | None, reference_ind
     """The :class:`Match` of one shot against its reference (frames display-referred Rec.709:
     a few of each shot, as :func:`cinegrade.continuity.run.shot_views` samples them)."""
     if method not in METHODS:
-        raise InputError(f"--method must be one of {', '.join(METHODS)}, not {method!r}")
+        raise ChoiceError("method", method, METHODS)
     if not 0.0 <= strength <= 1.0:
-        raise InputError(f"--strength {strength:g} is outside 0..1")
+        raise RangeError("strength", strength, 0, 1)
     common = dict(shot_index=shot_index, clip_name=clip_name, scene=scene,
                   reference_index=reference_index, reference_name=reference_name, method=method,
                   strength=float(strength))
@@ -396,7 +395,8 @@ def choose_references(shot_names: Mapping[int, str], scenes: Mapping[int, str],
         named = [i for i, name in shot_names.items() if name == reference_clip]
         if not named:
             known = ", ".join(sorted(set(shot_names.values()))[:10])
-            raise InputError(f"--reference {reference_clip!r} is no clip of the timeline (clips: {known})")
+            raise InputError(f"{{field}} {reference_clip!r} is no clip of the timeline (clips: {known})",
+                             field="reference")
         for index in named:
             chosen.setdefault(scenes[index], index)
     for index in marked:
@@ -408,25 +408,3 @@ def choose_references(shot_names: Mapping[int, str], scenes: Mapping[int, str],
     return chosen
 
 
-def reference_markers(timeline, shots) -> list[int]:
-    """Shots marked as their scene's reference: a marker named "reference" (any case) on the
-    clip, or on a track or the timeline's stack within the shot's record range."""
-    from cinegrade.timeline.shots import clip_of
-
-    marked = []
-    for shot in shots:
-        clip = clip_of(timeline, shot)
-        if any(m.name.strip().lower() == "reference" for m in clip.markers):
-            marked.append(shot.index)
-    track_markers = list(timeline.tracks.markers)
-    for track in timeline.tracks:
-        track_markers.extend(getattr(track, "markers", []))
-    for marker in track_markers:
-        if marker.name.strip().lower() != "reference":
-            continue
-        for shot in shots:
-            frame = marker.marked_range.start_time.rescaled_to(shot.record.rate).value
-            if shot.record.start <= frame < shot.record.end and shot.index not in marked:
-                marked.append(shot.index)
-                break
-    return marked

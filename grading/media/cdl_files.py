@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import os
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -305,34 +304,3 @@ def _decimal(value: float) -> str:
 # OTIO
 
 
-def cdl_to_otio_metadata(cdl: CDL) -> dict:
-    """``cdl`` in the layout OTIO's EDL and ALE adapters read and write (``clip.metadata["cdl"]``)."""
-    return {
-        "asc_sop": {"slope": list(cdl.slope), "offset": list(cdl.offset), "power": list(cdl.power)},
-        "asc_sat": cdl.saturation,
-    }
-
-
-def cdl_from_otio_metadata(metadata: Mapping) -> CDL | None:
-    """The CDL in a clip's metadata (``clip.metadata``), or None when it carries none.
-
-    A missing ``asc_sop`` means identity SOP, a missing ``asc_sat`` means saturation 1, as the
-    EDL adapter writes either line alone. Malformed values raise InputError.
-    """
-    carried = metadata.get("cdl") if isinstance(metadata, Mapping) else None
-    if carried is None:
-        return None
-    if not isinstance(carried, Mapping):
-        raise InputError(f"clip metadata 'cdl' is not a mapping: {carried!r}")
-    values: dict[str, object] = {}
-    sop = carried.get("asc_sop")
-    try:
-        if sop is not None:
-            for name in ("slope", "offset", "power"):
-                if name in sop:
-                    values[name] = tuple(float(v) for v in sop[name])
-        if carried.get("asc_sat") is not None:
-            values["saturation"] = float(carried["asc_sat"])
-    except (TypeError, ValueError) as error:
-        raise InputError(f"clip metadata 'cdl' has a non-numeric value: {error}") from None
-    return CDL(**values)  # type: ignore[arg-type]

@@ -7,9 +7,10 @@ one file). OpenColorIO's Resolve reader rejects a ``TITLE`` line, so 1D+3D files
 without one (the title goes into a comment).
 
 Reading is our own strict parser, because colour-science's readers give no line numbers and accept
-wrong row counts; it returns colour-science's LUT classes (:mod:`cinegrade.colour.lut`). Single 1D
-or 3D LUTs are written with colour-science's :func:`colour.io.write_LUT_IridasCube`; 1D+3D files
-with our writer (colour's Resolve writer adds the ``TITLE`` line OpenColorIO rejects).
+wrong row counts; it returns colour-science's LUT classes (:mod:`cinegrade.colour.lut`). Writing
+gives the bytes of colour-science's :func:`colour.io.write_LUT_IridasCube` for single 1D or 3D
+LUTs (a test holds them equal), formatted in one operation, 20 times faster; 1D+3D files follow
+Resolve's layout without the ``TITLE`` line OpenColorIO rejects there.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from pathlib import Path
 
 import numpy as np
 from colour import LUT1D, LUT3D, LUT3x1D, LUTSequence
-from colour.io import write_LUT_IridasCube
 from colour.utilities import format_array_as_row
 
 from cinegrade.colour.lut import MAX_1D_SIZE, MAX_3D_SIZE, AnyLUT
@@ -173,7 +173,7 @@ def _domain(header: dict, dimension: str, path: Path) -> np.ndarray | None:
 def write_cube(lut: AnyLUT | LUT1D, path: str | os.PathLike, comments: tuple[str, ...] = ()) -> Path:
     """Write ``lut`` as a .cube that OpenColorIO and DaVinci Resolve read, atomically.
 
-    LUT3D or LUT3x1D: Iridas flavour through colour-science (``TITLE`` = the LUT's name,
+    LUT3D or LUT3x1D: Iridas flavour as colour-science writes it (``TITLE`` = the LUT's name,
     ``DOMAIN_MIN``/``DOMAIN_MAX`` when not [0, 1]). LUTSequence(LUT3x1D, LUT3D): Resolve 1D+3D
     flavour, no ``TITLE`` (OpenColorIO rejects it there), the name as the first comment. Output
     is a pure function of the LUT (no dates, no versions), so regenerating gives the same bytes.
@@ -189,14 +189,35 @@ def write_cube(lut: AnyLUT | LUT1D, path: str | os.PathLike, comments: tuple[str
         single = lut.copy()
         single.name = single.name.replace('"', "'")
         single.comments = [*comments, *single.comments]
+        text = _iridas_text(single)
     else:
         raise TypeError(f"cannot write a {type(lut).__name__} as .cube")
     with atomic_path(path) as temporary:
-        if isinstance(lut, LUTSequence):
-            temporary.write_text(text, encoding="utf-8", newline="\n")
-        else:
-            write_LUT_IridasCube(single, str(temporary), decimals=DECIMALS)
+        temporary.write_text(text, encoding="utf-8", newline="\n")
     return path
+
+
+def _rows(table: np.ndarray) -> str:
+    """Rows of three numbers at :data:`DECIMALS` decimals, one per line: the bytes
+    colour-science's ``format_array_as_row`` gives, formatted in one operation (a 33³ LUT in
+    ~20 ms instead of ~400)."""
+    rows = np.asarray(table).reshape(-1, 3)
+    line = f"%.{DECIMALS}f %.{DECIMALS}f %.{DECIMALS}f\n"
+    return (line * len(rows)) % tuple(rows.ravel().tolist())
+
+
+def _iridas_text(lut: LUT3D | LUT3x1D) -> str:
+    """The Iridas .cube colour-science's :func:`colour.io.write_LUT_IridasCube` writes, byte for
+    byte (a test holds them equal): ``TITLE``, comments, the size, ``DOMAIN_MIN``/``DOMAIN_MAX``
+    where the domain is not [0, 1], then the table, red varying fastest."""
+    is_3x1d = isinstance(lut, LUT3x1D)
+    lines = [f'TITLE "{lut.name}"\n', *(f"# {comment}\n" for comment in lut.comments),
+             f"{'LUT_1D_SIZE' if is_3x1d else 'LUT_3D_SIZE'} {lut.table.shape[0]}\n"]
+    if not np.array_equal(lut.domain, np.array([[0, 0, 0], [1, 1, 1]])):
+        lines.append(f"DOMAIN_MIN {format_array_as_row(lut.domain[0], DECIMALS)}\n")
+        lines.append(f"DOMAIN_MAX {format_array_as_row(lut.domain[1], DECIMALS)}\n")
+    table = lut.table if is_3x1d else np.reshape(lut.table, (-1, 3), order="F")
+    return "".join(lines) + _rows(table)
 
 
 def _resolve_1d3d_text(sequence: LUTSequence, comments: tuple[str, ...]) -> str:
@@ -212,8 +233,7 @@ def _resolve_1d3d_text(sequence: LUTSequence, comments: tuple[str, ...]) -> str:
     lines.append(f"LUT_3D_SIZE {cube.size}")
     lines.append(f"LUT_3D_INPUT_RANGE {_uniform_range(cube, 'cube')}")
     rows = np.concatenate([np.asarray(shaper.table), np.reshape(cube.table, (-1, 3), order="F")])
-    lines.extend(format_array_as_row(row, DECIMALS) for row in rows)
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + _rows(rows)
 
 
 def _uniform_range(lut: LUT3D | LUT3x1D, what: str) -> str:

@@ -9,7 +9,9 @@ range explicitly (from the frame's tags, or the documented default for untagged 
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from fractions import Fraction
@@ -21,6 +23,9 @@ from av.video.reformatter import ColorRange, Colorspace, VideoReformatter
 
 from cinegrade.errors import InputError
 from cinegrade.media.atomic import atomic_path
+
+#: FFmpeg demuxers whose index lists every keyframe (see ``_MovieReader._keyframe_numbers``).
+INDEXED_FORMATS = frozenset({"mov", "mp4", "matroska", "webm", "avi", "mxf"})
 
 # AVColorSpace (the tag in the stream and on each decoded frame) -> swscale's matrix constant.
 # ITU-T H.273 / ISO/IEC 23091-2 code points: 1 BT.709, 4 FCC, 5 BT.470BG, 6 SMPTE 170M (both
@@ -235,43 +240,134 @@ def decode_frames(
     """Yield ``(frame_number, rgb)`` for the given frames of ``path`` (all frames if ``None``), in
     increasing frame order, as :func:`rgb_from_frame` returns them.
 
-    Frame numbers count from 0 at the stream's first presentation time at its average frame
-    rate. Exact frames: for each wanted frame that is behind the decoder or more than two
-    seconds ahead of it, seek to the keyframe at or before it and decode forward. One container
-    open. A frame past the end is an :class:`InputError`.
+    Frame numbers and seeking are :class:`VideoStream`'s: exact frames, decoded forward from the
+    keyframe before them when that saves decoding. One container open. A frame past the end is
+    an :class:`InputError`.
     """
     container, stream = open_video(path)
     with container:
-        rate = stream.average_rate or stream.guessed_rate or Fraction(24)
-        time_base = stream.time_base
-        start = stream.start_time or 0
-        stream.thread_type = "AUTO"
-
-        def number_of(frame: av.VideoFrame) -> int:
-            return round((frame.pts - start) * time_base * rate)
-
+        video = VideoStream(container, stream)
         try:
             if frame_numbers is None:
                 for frame in container.decode(stream):
-                    yield number_of(frame), rgb_from_frame(frame, size)
+                    yield video.number(frame.pts), rgb_from_frame(frame, size)
                 return
             wanted = sorted(set(int(n) for n in frame_numbers))
             if wanted and wanted[0] < 0:
                 raise InputError(f"negative frame number {wanted[0]}", path)
-            frames: Iterator[av.VideoFrame] | None = None
-            current = -1  # number of the last decoded frame
             for target in wanted:
-                if frames is None or target <= current or target - current > 2 * rate:
-                    container.seek(start + int(target / rate / time_base), stream=stream,
-                                   backward=True, any_frame=False)
-                    frames = container.decode(stream)
-                    current = -1
-                for frame in frames:
-                    current = number_of(frame)
-                    if current >= target:
-                        break
-                else:
-                    raise InputError(f"frame {target} is past the end of the video", path)
-                yield current, rgb_from_frame(frame, size)
+                frame = video.decode_to(target)
+                yield video.current, rgb_from_frame(frame, size)
+        except InputError as error:
+            raise InputError(error.reason, path) from None
         except av.FFmpegError as error:
             raise InputError(f"cannot decode the video ({error})", path) from error
+
+
+class VideoStream:
+    """Frames of one open video stream by number, decoded forward, seeking only when it saves
+    decoding: the one definition of frame numbering and seeking.
+
+    Frame numbers count from 0 at the stream's first presentation time, at its average frame
+    rate. Keyframe numbers come from the container's index where it carries a real one; the
+    decoder seeks when a keyframe lies between its position and the wanted frame (without an
+    index, when the frame is over 2 s ahead) or the frame is behind it. Containers without an
+    index (MPEG-TS) can land after a seek target; then it seeks again, further back.
+    """
+
+    def __init__(self, container, stream):
+        self.container = container
+        self.stream = stream
+        stream.thread_type = "SLICE"  # frame threading delays the first frame after each seek
+        self.rate = stream.average_rate or stream.guessed_rate or Fraction(24)
+        self.time_base = stream.time_base
+        self.start = stream.start_time or 0
+        self.count = stream.frames or None
+        self.keyframes = self._keyframe_numbers()
+        self.frames: Iterator | None = None
+        self.current = -1  # number of the last decoded frame
+        self.last = None  # the last decoded frame
+
+    def _keyframe_numbers(self) -> list[int]:
+        """Keyframe numbers from the container's index, for containers that carry a real one
+        (QuickTime/MP4 sample tables, Matroska cues, AVI and MXF indexes); [] for the others
+        (MPEG-TS, elementary streams), whose index only lists what a seek happened to see."""
+        names = set(self.container.format.name.split(","))
+        if not names & INDEXED_FORMATS:
+            return []
+        try:
+            stamps = [e.timestamp for e in self.stream.index_entries if e.is_keyframe]
+            if len(stamps) <= 1 and self.container.duration:
+                # Matroska reads its cues at the first seek: seek once, then look again.
+                self.container.seek(self.container.duration // 2)
+                stamps = [e.timestamp for e in self.stream.index_entries if e.is_keyframe]
+        except (AttributeError, TypeError, OSError, ValueError):
+            return []
+        if not stamps:
+            return []
+        # The index holds decode timestamps; with B-frames they run a constant delay ahead of
+        # presentation, and the first keyframe is presented at the stream's start.
+        delay = self.start - min(stamps)
+        return sorted({self.number(t + delay) for t in stamps})
+
+    def number(self, pts: int) -> int:
+        return round((pts - self.start) * self.time_base * self.rate)
+
+    def nearest_keyframe(self, number: int) -> int:
+        if not self.keyframes:
+            return number  # the seek lands on the keyframe at or before it
+        i = bisect.bisect_left(self.keyframes, number)
+        return min(self.keyframes[max(0, i - 1):i + 1], key=lambda k: (abs(k - number), k))
+
+    def seek_keyframe(self, number: int):
+        self._seek(number)
+        frame = next(self.frames, None)
+        if frame is None:
+            raise InputError(f"frame {number} is past the end of the media")
+        self.current, self.last = self.number(frame.pts), frame
+        return frame
+
+    def _seek(self, number: int) -> None:
+        if number <= 0:  # the very start (MPEG-TS lands on a later keyframe by timestamp)
+            self.container.seek(0, backward=True, any_frame=False)
+        else:
+            target = self.start + int(number / self.rate / self.time_base)
+            self.container.seek(target, stream=self.stream, backward=True, any_frame=False)
+        self.frames = self.container.decode(self.stream)
+        self.current, self.last = -1, None
+
+    def decode_to(self, number: int):
+        if number == self.current and self.last is not None:
+            return self.last
+        if self.frames is None or number < self.current or self._seek_saves(number):
+            self._seek_before(number)
+        for frame in self.frames:
+            if frame.pts is None:
+                continue
+            self.current, self.last = self.number(frame.pts), frame
+            if self.current >= number:
+                return frame
+        raise InputError(f"frame {number} is past the end of the media "
+                         f"({self.current + 1} frames decoded)")
+
+    def _seek_before(self, number: int) -> None:
+        """Seek so that decoding resumes at or before frame ``number``. Containers without an
+        index (MPEG-TS) can land after it; then seek again, further back each time (2 s, 4 s,
+        ...), at worst to the start."""
+        back = 0
+        while True:
+            target = max(0, number - back)
+            self._seek(target)
+            first = next((f for f in self.frames if f.pts is not None), None)
+            if first is None or target == 0 or self.number(first.pts) <= number:
+                self.frames = itertools.chain([first] if first is not None else [], self.frames)
+                return
+            back = max(2 * back, int(2 * self.rate))
+
+    def _seek_saves(self, number: int) -> bool:
+        """Whether a keyframe lies between the decoder's position and ``number`` (then seeking
+        there skips decoding); without an index, whether ``number`` is over 2 s ahead."""
+        if not self.keyframes:
+            return number - self.current > 2 * self.rate
+        i = bisect.bisect_right(self.keyframes, number) - 1
+        return i >= 0 and self.keyframes[i] > self.current

@@ -19,7 +19,8 @@ import shutil
 import tempfile
 import xml.etree.ElementTree as ElementTree
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ import defusedxml
 import defusedxml.ElementTree
 import opentimelineio as otio
 
-from cinegrade.errors import InputError
+from cinegrade.errors import InputError, OutputExists
 from cinegrade.media.atomic import atomic_path
 from cinegrade.timeline.shots import timeline_rate
 
@@ -60,9 +61,11 @@ def parse_rate(value: str | float | int | Fraction) -> float:
     try:
         rate = Fraction(text) if "/" in text else Fraction(float(text)).limit_denominator(1001)
     except (ValueError, ZeroDivisionError, OverflowError):
-        raise InputError(f"--rate {text!r} is not a frame rate (e.g. 25, 29.97, 30000/1001)") from None
+        raise InputError(f"{{field}} {text!r} is not a frame rate (e.g. 25, 29.97, 30000/1001)",
+                         field="rate") from None
     if rate <= 0 or rate > 1000:
-        raise InputError(f"--rate {text!r} must be a positive frame rate of at most 1000 fps")
+        raise InputError(f"{{field}} {text!r} must be a positive frame rate of at most 1000 fps",
+                         field="rate")
     for ntsc in _NTSC_RATES:
         if abs(rate - ntsc) < Fraction(1, 100):
             rate = ntsc
@@ -143,8 +146,8 @@ def adapter_arguments(adapter: otio.adapters.Adapter, rate: Any, arguments: dict
         if rate_name is not None:
             arguments[rate_name] = parse_rate(rate)
         elif rate_required:
-            raise InputError(f"--rate does not apply: adapter {adapter.name} takes no frame rate "
-                             "(the file carries its own)", path)
+            raise InputError(f"{{field}} does not apply: adapter {adapter.name} takes no frame rate "
+                             "(the file carries its own)", path, field="rate")
     unknown = sorted(set(arguments) - accepted) if not var_keyword else []
     if unknown:
         takes = ", ".join(sorted(accepted)) or "none"
@@ -180,6 +183,8 @@ def read_timeline(path: str | os.PathLike, adapter: str | None = None, rate: Any
                 raise
             # EDLs and ALEs from Windows tools are often Latin-1/CP1252, not UTF-8
             result = found.read_from_string(path.read_bytes().decode("latin-1"), **arguments)
+    except InputError:
+        raise
     except ADAPTER_FAILURES as error:
         raise _input_error(error, path, found, hint_rate=rate is None and takes_rate(found)) from None
     return _as_timeline(result, path, timeline_name, on_note)
@@ -281,7 +286,7 @@ def _as_timeline(result: Any, path: Path, name: str | None = None,
             result = timelines[0]
             if len(timelines) > 1 and on_note is not None:
                 on_note(f"{path}: holds {len(timelines)} timelines ({names}); read the first, "
-                        "--sequence NAME picks another")
+                        "pick another by its name")
         else:
             items = [c for c in result if isinstance(c, otio.core.Item)]
             if not items:
@@ -369,8 +374,7 @@ def write_timeline(timeline: otio.schema.Timeline, path: str | os.PathLike,
     if path.is_dir():
         raise InputError("is a directory", path)
     if path.exists() and not overwrite:
-        raise InputError("exists already (use --force to replace it; the old file is kept as "
-                         f"{path.name}{BACKUP_SUFFIX})", path)
+        raise OutputExists(path, f"the old file is kept as {path.name}{BACKUP_SUFFIX}")
     if not path.parent.is_dir():
         raise InputError("the folder to write into does not exist", path)
     backup = path.with_name(path.name + BACKUP_SUFFIX) if path.exists() else None
@@ -381,6 +385,8 @@ def write_timeline(timeline: otio.schema.Timeline, path: str | os.PathLike,
             found.write_to_file(writable_copy(timeline), os.fspath(temporary), **arguments)
             if backup is not None:
                 shutil.copy2(path, backup)
+    except InputError:
+        raise
     except ADAPTER_FAILURES as error:
         raise InputError(f"adapter {found.name} cannot write this timeline: "
                          f"{str(error).strip() or type(error).__name__}", path) from None
@@ -411,6 +417,8 @@ def timeline_for_adapter(timeline: otio.schema.Timeline, adapter: str,
             try:
                 encode_timeline(candidate, adapter, **adapter_args)
                 return candidate
+            except InputError:
+                raise
             except ADAPTER_FAILURES as error:
                 failure = failure or error
     raise InputError(f"adapter {adapter} cannot write this timeline: "
@@ -478,7 +486,10 @@ def carry_report(timeline: otio.schema.Timeline, adapter_name: str,
 
     Measured, not looked up: the timeline is written with the adapter in memory (reduced to what
     the adapter accepts, see :func:`timeline_for_adapter`), read back with it, and the
-    :func:`census` of both compared. E.g. ``["cmx_3600 (.edl): 3 markers dropped"]``.
+    :func:`census` of both compared. E.g. ``["cmx_3600 (.edl): 3 markers dropped"]``. What a
+    read-back cannot show, an adapter module may say itself with a ``not_carried(timeline,
+    **write_args)`` function returning such lines (cinegrade's Kdenlive adapter: the sequences
+    and guide categories a 1.04 document cannot hold).
     """
     found = otio.adapters.from_name(adapter_name)
     suffixes = ", ".join(f".{s}" for s in found.suffixes)
@@ -511,6 +522,9 @@ def carry_report(timeline: otio.schema.Timeline, adapter_name: str,
             lines.append(f"{label}: {_count(lost, key)} dropped ({before[key]} → {after[key]})")
         else:
             lines.append(f"{label}: {_count(lost, key)} dropped")
+    own = getattr(found.module(), "not_carried", None)
+    if callable(own):
+        lines += [f"{label}: {line}" for line in own(written, **adapter_args)]
     return lines
 
 
@@ -541,3 +555,39 @@ def takes_rate(adapter: otio.adapters.Adapter, writing: bool = False) -> bool:
     """Whether the adapter's read (or write) function takes a frame rate."""
     accepted, _ = _parameters(adapter, writing)
     return bool(accepted & {"rate", "fps", "frame_rate"})
+
+
+#: The OTIO adapter name of cinegrade's Kdenlive adapter (plugin_manifest.json), which takes
+#: ``sequence`` as an adapter argument.
+KDENLIVE_ADAPTER = "kdenlive"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How to read a timeline file: the OTIO ``adapter`` (default: by suffix), a frame ``rate``
+    for formats without one (EDL: 25, "29.97", "30000/1001"), extra ``adapter_args``, and the
+    ``sequence`` to read (a Kdenlive 1.1 project's sequence, or a timeline of a file that holds
+    several, such as an FCP X event; default the main or first one)."""
+
+    adapter: str | None = None
+    rate: Any = None
+    adapter_args: Mapping[str, Any] = field(default_factory=dict)
+    sequence: str | None = None
+
+
+def load_timeline(path: str | os.PathLike, reading: Reading | None = None,
+                  on_note: Callable[[str], None] | None = None
+                  ) -> tuple[otio.schema.Timeline, str]:
+    """The timeline at ``path`` read as ``reading`` says, and the name of the adapter that read
+    it. ``on_note`` gets notes such as "holds 3 timelines; read the first". Raises
+    :class:`~cinegrade.errors.InputError` (field ``rate``, ``sequence``, ``adapter``... where an
+    argument is at fault)."""
+    reading = reading or Reading()
+    check_readable(path)
+    arguments = dict(reading.adapter_args)
+    used = find_adapter(path, reading.adapter).name
+    if reading.sequence is not None and used == KDENLIVE_ADAPTER:
+        arguments["sequence"] = reading.sequence  # the adapter picks among a project's sequences
+    elif reading.sequence is not None:
+        arguments["timeline_name"] = reading.sequence  # among a collection's timelines
+    return read_timeline(path, used, rate=reading.rate, on_note=on_note, **arguments), used

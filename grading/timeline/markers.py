@@ -15,14 +15,16 @@ Re-running replaces: :func:`remove_markers` takes away every marker carrying
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import opentimelineio as otio
 
-from cinegrade.continuity.rules import ERROR, INFO, ContinuityWarning
+from cinegrade.timeline.contract import ERROR, INFO, NAMESPACE, is_reference_marker
 from cinegrade.timeline.shots import Shot, clip_of
 
-#: The metadata namespace that marks a marker as cinegrade's own.
-NAMESPACE = "cinegrade"
+if TYPE_CHECKING:  # warnings are read by their fields only
+    from cinegrade.continuity.rules import ContinuityWarning
+
 MARKER_COLOURS = {ERROR: otio.schema.MarkerColor.RED, INFO: otio.schema.MarkerColor.YELLOW}
 DEFAULT_COLOUR = otio.schema.MarkerColor.ORANGE
 
@@ -83,3 +85,25 @@ def add_markers(timeline: otio.schema.Timeline, shots: Sequence[Shot],
         clip_of(timeline, shot).markers.append(marker_for(warning, shot))
         added += 1
     return added
+
+
+def reference_markers(timeline, shots) -> list[int]:
+    """Shots marked as their scene's reference: a marker named "reference" (any case) on the
+    clip, or on a track or the timeline's stack within the shot's record range."""
+    marked = []
+    for shot in shots:
+        clip = clip_of(timeline, shot)
+        if any(is_reference_marker(m.name) for m in clip.markers):
+            marked.append(shot.index)
+    track_markers = list(timeline.tracks.markers)
+    for track in timeline.tracks:
+        track_markers.extend(getattr(track, "markers", []))
+    for marker in track_markers:
+        if not is_reference_marker(marker.name):
+            continue
+        for shot in shots:
+            frame = marker.marked_range.start_time.rescaled_to(shot.record.rate).value
+            if shot.record.start <= frame < shot.record.end and shot.index not in marked:
+                marked.append(shot.index)
+                break
+    return marked

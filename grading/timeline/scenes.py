@@ -7,7 +7,8 @@ Three ways, as ``cinegrade check --scene-by`` names them:
   scene.
 - ``auto``: consecutive shots on a track stay in one scene while their content is alike: they
   share matched content (ORB features that align under one similarity transform and correlate
-  pixel by pixel, :mod:`cinegrade.continuity.measure`), which no drift of exposure, white
+  pixel by pixel, :mod:`cinegrade.correspondence.align`; the caller measures that and passes
+  it as ``alike``), which no drift of exposure, white
   balance or saturation can hide. Colour statistics are no cue: measured on the demo, the
   chroma-weighted hue histograms of two framings of one photograph overlapped as little as
   0.28, of different photographs (coffee and a red motorcycle) as much as 0.97.
@@ -16,26 +17,29 @@ Three ways, as ``cinegrade check --scene-by`` names them:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
-from cinegrade.errors import InputError
+from cinegrade.errors import ChoiceError
 from cinegrade.timeline.shots import Shot
 
-MODES = ("markers", "auto", "none")
 #: Label of a timeline that is one scene.
 WHOLE_TIMELINE = "(whole timeline)"
 #: Label of shots before the first scene marker.
 BEFORE_FIRST = "(before the first scene marker)"
-def group_scenes(shots: Sequence[Shot], mode: str = "markers",
-                 alike: Mapping[tuple[int, int], bool] | None = None) -> dict[int, str]:
-    """Scene label of every shot, by shot index. ``alike`` (``auto`` only): for consecutive shots
-    (index before, index after) on one track, whether they share content."""
-    if mode not in MODES:
-        raise InputError(f"--scene-by must be one of {', '.join(MODES)}, not {mode!r}")
-    if mode == "none" or (mode == "markers" and not any(s.scene for s in shots)):
-        return {shot.index: WHOLE_TIMELINE for shot in shots}
-    if mode == "markers":
-        return {shot.index: shot.scene or BEFORE_FIRST for shot in shots}
+
+#: ``alike[(before, after)]``: whether consecutive shots (by index) share content.
+Alike = Mapping[tuple[int, int], bool]
+
+
+def scenes_by_markers(shots: Sequence[Shot], alike: Alike | None = None) -> dict[int, str]:
+    """The latest "scene…" marker at or before each shot; without any, one scene."""
+    if not any(s.scene for s in shots):
+        return scenes_none(shots)
+    return {shot.index: shot.scene or BEFORE_FIRST for shot in shots}
+
+
+def scenes_by_content(shots: Sequence[Shot], alike: Alike | None = None) -> dict[int, str]:
+    """Consecutive shots on a track stay in one scene while ``alike`` says they share content."""
     alike = alike or {}
     labels: dict[int, str] = {}
     number = 0
@@ -48,6 +52,34 @@ def group_scenes(shots: Sequence[Shot], mode: str = "markers",
             labels[shot.index] = f"auto scene {number}"
             previous = shot
     return labels
+
+
+def scenes_none(shots: Sequence[Shot], alike: Alike | None = None) -> dict[int, str]:
+    """The whole timeline is one scene."""
+    return {shot.index: WHOLE_TIMELINE for shot in shots}
+
+
+#: The ways of grouping shots into scenes, by the name ``--scene-by`` takes (a registry: add a
+#: function of (shots, alike) → {shot index: scene label} to add one).
+SCENE_GROUPINGS: dict[str, Callable[[Sequence[Shot], Alike | None], dict[int, str]]] = {
+    "markers": scenes_by_markers,
+    "auto": scenes_by_content,
+    "none": scenes_none,
+}
+#: Names of :data:`SCENE_GROUPINGS`.
+MODES = tuple(SCENE_GROUPINGS)
+#: The groupings that need ``alike`` (content measured between consecutive shots).
+NEEDS_CONTENT = frozenset({"auto"})
+
+
+def group_scenes(shots: Sequence[Shot], mode: str = "markers", alike: Alike | None = None
+                 ) -> dict[int, str]:
+    """Scene label of every shot, by shot index, by the grouping :data:`SCENE_GROUPINGS` names
+    ``mode``. Raises :class:`~cinegrade.errors.ChoiceError` (field ``scene_by``) for an unknown
+    one."""
+    if mode not in SCENE_GROUPINGS:
+        raise ChoiceError("scene_by", mode, MODES)
+    return SCENE_GROUPINGS[mode](shots, alike)
 
 
 def consecutive_pairs(shots: Sequence[Shot]) -> list[tuple[Shot, Shot]]:

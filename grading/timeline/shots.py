@@ -19,6 +19,8 @@ from typing import Iterator
 
 import opentimelineio as otio
 
+from cinegrade.timeline.contract import is_scene_marker
+
 #: Media kinds a shot can have.
 MOVIE, IMAGE_SEQUENCE, STILL, MISSING, GENERATOR = (
     "movie", "image_sequence", "still", "missing", "generator")
@@ -94,7 +96,7 @@ def shots_from_timeline(timeline: otio.schema.Timeline, timeline_path: str | os.
     rate = timeline_rate(timeline)
     found = list(_walk(timeline.tracks))
     scenes = sorted(((time, order, name) for order, (what, name, time, *_)
-                     in enumerate(found) if what == "marker" and _is_scene(name)))
+                     in enumerate(found) if what == "marker" and is_scene_marker(name)))
     shots: list[Shot] = []
     per_track: dict[int, int] = {}
     for what, clip, _, record, source, path, track, enabled in found:
@@ -120,12 +122,17 @@ def shots_from_timeline(timeline: otio.schema.Timeline, timeline_path: str | os.
     return tuple(shots)
 
 
+#: Frame rate of a timeline that says none (OTIO's own default).
+DEFAULT_RATE = 24.0
+
+
 def timeline_rate(timeline: otio.schema.Timeline) -> float:
-    """The timeline's frame rate: its start time's, else its duration's, else 24."""
+    """The timeline's frame rate: its start time's, else its duration's (its clips'), else
+    :data:`DEFAULT_RATE` — the one default every reader and writer of cinegrade uses."""
     for time in (timeline.global_start_time, timeline.duration()):
         if time is not None and time.rate > 1:
             return float(time.rate)
-    return 24.0
+    return DEFAULT_RATE
 
 
 def timeline_start_frame(timeline: otio.schema.Timeline) -> int:
@@ -146,10 +153,6 @@ def clip_of(timeline: otio.schema.Timeline, shot: Shot) -> otio.schema.Clip:
     for index in shot.item_path:
         item = item[index]
     return item
-
-
-def _is_scene(name: str) -> bool:
-    return name.strip().lower().startswith("scene")
 
 
 def _walk(composition: otio.core.Composition, offset: otio.opentime.RationalTime | None = None,

@@ -1,0 +1,545 @@
+"""cinegrade's public Python API: one call per command, the same work the CLI does.
+
+::
+
+    import cinegrade
+
+    report = cinegrade.analyze_timeline("cut.kdenlive")
+    check = cinegrade.check_timeline("cut.kdenlive", scene_by="auto", output="checked.kdenlive")
+    graded = cinegrade.grade_timeline("cut.kdenlive", "graded.kdenlive", look="sepia",
+                                      look_strength=0.5, report="graded.html")
+    cinegrade.export_grades("graded.kdenlive", ccc="grades.ccc")
+
+Every call reads the timeline with any OTIO adapter (:class:`Reading` says how), runs its shot
+work as :class:`ShotWork` says (worker processes, any ``concurrent.futures`` executor, the
+statistics cache, progress), writes atomically, never overwrites its input, and raises
+:class:`~cinegrade.errors.InputError` for bad input — naming the file (and line) or the argument
+(its ``field``: the parameter's name here). Nothing prints.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cinegrade.errors import InputError, OutputExists
+from cinegrade.timeline.files import Reading
+from cinegrade.work import ShotWork
+
+__all__ = [
+    "Reading", "ShotWork", "describe_timeline", "convert_timeline", "analyze_timeline",
+    "check_timeline", "grade_timeline", "match_timeline", "look_timeline", "export_grades",
+    "Analysis", "Check", "Graded", "Converted", "Exported",
+]
+
+#: ``on_note(text)``: hears notes on what was read (e.g. "holds 3 timelines; read the first").
+Notes = Callable[[str], None] | None
+
+#: Version of the JSON documents :meth:`Analysis.to_json` and :meth:`Check.to_json` give.
+JSON_VERSION = 1
+
+
+def _load(path: str | os.PathLike, reading: Reading | None, on_note: Notes):
+    from cinegrade.timeline.files import load_timeline
+
+    return load_timeline(path, reading, on_note)
+
+
+def _refuse_input_as_output(source: str | os.PathLike, output: str | os.PathLike) -> None:
+    if os.path.exists(output) and os.path.exists(source) and os.path.samefile(source, output):
+        raise InputError("is the input timeline: cinegrade never overwrites its input; write to "
+                         "a new file", output)
+
+
+def _writing_args(output: str | os.PathLike, adapter: str | None,
+                  kdenlive_version: str | None) -> dict[str, Any]:
+    """The writer's arguments: ``version`` for a Kdenlive project (None: the newest the
+    installed Kdenlive opens, else 1.1; a project read from Kdenlive keeps its own)."""
+    from cinegrade.timeline.files import KDENLIVE_ADAPTER, find_adapter
+
+    if kdenlive_version is None or find_adapter(output, adapter, writing=True).name != KDENLIVE_ADAPTER:
+        return {}
+    return {"version": kdenlive_version}
+
+
+def _require_readable_media(shots: Sequence, stats: Mapping[int, Any]) -> None:
+    """A timeline none of whose media can be read is bad input: name the first such file."""
+    from cinegrade.timeline.shots import GENERATOR
+
+    with_media = [s for s in shots if s.media_kind != GENERATOR]
+    if not with_media or any(getattr(stats.get(s.index), "analysed", False) for s in with_media):
+        return
+    first = with_media[0]
+    where = first.media_path or first.media_url or first.clip_name
+    reason = getattr(stats.get(first.index), "reason", None) or "cannot be read"
+    reason = "missing" if where in reason and "missing" in reason else reason
+    raise InputError(f"{reason}, and no other shot's media can be read either", where)
+
+
+# --------------------------------------------------------------------------------------------
+# info, convert
+
+
+def describe_timeline(timeline: str | os.PathLike, *, reading: Reading | None = None,
+                      on_note: Notes = None) -> dict:
+    """Tracks, clips, record/source timecodes and what each clip's media is (probed, never
+    decoded): the document ``cinegrade info --json`` prints (schema: :mod:`cinegrade.cli.info`)."""
+    from cinegrade.timeline.describe import describe
+
+    loaded, used = _load(timeline, reading, on_note)
+    return describe(loaded, os.fspath(timeline), used)
+
+
+@dataclass(frozen=True)
+class Converted:
+    """What :func:`convert_timeline` wrote: the file, the adapters, the clips and tracks written,
+    the previous file's backup (or None) and what the target format could not carry."""
+
+    path: Path
+    reader: str
+    writer: str
+    clips: int
+    tracks: int
+    backup: Path | None
+    losses: tuple[str, ...]
+    #: the OTIO timeline as written (or as read, where nothing was written)
+    otio_timeline: Any = None
+
+
+def convert_timeline(source: str | os.PathLike, target: str | os.PathLike, *,
+                     reading: Reading | None = None, target_adapter: str | None = None,
+                     target_args: Mapping[str, Any] | None = None, overwrite: bool = False,
+                     kdenlive_version: str | None = None, on_note: Notes = None) -> Converted:
+    """Convert the timeline ``source`` to ``target`` with any two OTIO adapters; the target's
+    losses are measured (written, read back, compared), not guessed. ``reading.rate`` applies to
+    whichever side takes a frame rate. Raises :class:`InputError` (fields ``rate``,
+    ``overwrite``) for bad input. ``kdenlive_version`` ("1.04" or "1.1"): the document version of
+    a new Kdenlive project (default: the newest the installed Kdenlive opens, else 1.1)."""
+    from cinegrade.timeline.files import (
+        adapter_arguments,
+        carry_report,
+        check_readable,
+        find_adapter,
+        parse_rate,
+        takes_rate,
+        timeline_for_adapter,
+        write_timeline,
+    )
+
+    reading = reading or Reading()
+    check_readable(source)
+    reader = find_adapter(source, reading.adapter)
+    writer = find_adapter(target, target_adapter, writing=True)
+    write_args = {**_writing_args(target, target_adapter, kdenlive_version), **(target_args or {})}
+    if reading.rate is not None:
+        parse_rate(reading.rate)
+        if not takes_rate(reader) and not takes_rate(writer, writing=True):
+            raise InputError(f"{{field}} does not apply: neither {reader.name} nor {writer.name} "
+                             "takes a frame rate", field="rate")
+    _refuse_input_as_output(source, target)
+    if os.path.exists(target) and not overwrite:
+        raise OutputExists(target, f"the old file is kept as {os.path.basename(target)}.bak")
+    rate_in = reading.rate if takes_rate(reader) else None
+    timeline, _ = _load(source, Reading(reader.name, rate_in, reading.adapter_args,
+                                        reading.sequence), on_note)
+    if reading.rate is not None and takes_rate(writer, writing=True):
+        write_args["rate"] = reading.rate
+    checked = adapter_arguments(writer, write_args.pop("rate", None), write_args, target,
+                                writing=True)
+    fitted = timeline_for_adapter(timeline, writer.name, **checked)
+    losses = carry_report(timeline, writer.name, **checked)
+    backup = write_timeline(fitted, target, writer.name, overwrite=overwrite, **checked)
+    return Converted(Path(target), reader.name, writer.name, sum(1 for _ in fitted.find_clips()),
+                     len(fitted.tracks), backup, tuple(losses), fitted)
+
+
+# --------------------------------------------------------------------------------------------
+# analyze
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Every shot's statistics (:class:`~cinegrade.analysis.run.ShotAnalysis`, in timeline
+    order) and the sampling settings."""
+
+    timeline: str
+    settings: Any
+    shots: tuple
+
+    def to_json(self) -> dict:
+        """The document ``cinegrade analyze --json`` writes (schema: :mod:`cinegrade.cli.analyze`)."""
+        s = self.settings
+        return {"version": JSON_VERSION, "timeline": self.timeline,
+                "settings": {"samples": s.samples, "width": s.width, "fast": s.fast,
+                             "dense": s.dense, "dense_width": s.dense_width},
+                "shots": [_shot_json(result) for result in self.shots]}
+
+
+def _shot_json(result) -> dict:
+    shot = result.shot
+
+    def frames(r) -> dict:
+        return {"start": r.start, "duration": r.duration, "rate": r.rate}
+
+    return {"index": shot.index, "track": shot.track_index, "index_in_track": shot.index_in_track,
+            "clip": shot.clip_name, "scene": shot.scene,
+            "media": {"kind": shot.media_kind, "path": shot.media_path},
+            "source": frames(shot.source), "record": frames(shot.record),
+            "sampled_frames": list(result.frames), "cached": result.cached,
+            "stats": result.stats.to_json()}
+
+
+def analyze_timeline(timeline: str | os.PathLike, *, samples: int = 5, width: int = 480,
+                     fast: bool = False, reading: Reading | None = None,
+                     work: ShotWork | None = None, on_note: Notes = None) -> Analysis:
+    """Measure every shot of ``timeline``: ``samples`` frames per shot at ``width`` pixels
+    (``fast``: the nearest keyframes instead of exact frames) → exposure, white balance,
+    saturation, contrast, clipping, CIELAB, flicker (units: :mod:`cinegrade.analysis.stats`).
+    A shot whose media cannot be read is listed with its reason, not raised."""
+    from cinegrade.analysis.run import analyse_shots
+    from cinegrade.analysis.sampler import SampleSettings
+    from cinegrade.timeline.shots import shots_from_timeline
+
+    work = work or ShotWork()
+    settings = SampleSettings(samples=samples, width=width, fast=fast)
+    loaded, _ = _load(timeline, reading, on_note)
+    shots = shots_from_timeline(loaded, timeline)
+    with work.progress_of(len(shots), "analysing") as progress, work.pool(len(shots)) as pool:
+        results = analyse_shots(shots, settings, pool, work.cache(), progress)
+    return Analysis(os.fspath(timeline), settings, tuple(results))
+
+
+# --------------------------------------------------------------------------------------------
+# check
+
+
+@dataclass(frozen=True)
+class Check:
+    """A continuity check: the result (:class:`~cinegrade.continuity.run.ContinuityResult`:
+    shots, statistics, cuts, scenes, warnings worst first), what was written."""
+
+    timeline: str
+    scene_by: str
+    settings: Any
+    result: Any
+    output: Path | None = None
+    report: Path | None = None
+    #: the OTIO timeline as written (or as read, where nothing was written)
+    otio_timeline: Any = None
+
+    @property
+    def warnings(self) -> tuple:
+        return self.result.warnings
+
+    def failing(self, fail_on: str) -> bool:
+        """Whether a warning of severity ``fail_on`` ("warning" or "error") or worse was found
+        (info findings never count)."""
+        from cinegrade.continuity.rules import failing
+
+        return failing(self.result.warnings, fail_on)
+
+    def to_json(self) -> dict:
+        """The document ``cinegrade check --json`` writes (schema: :mod:`cinegrade.cli.check`)."""
+        return {"version": JSON_VERSION, "timeline": self.timeline, "scene_by": self.scene_by,
+                "settings": asdict(self.settings),
+                "warnings": [w.to_json() for w in self.result.warnings],
+                "cuts": [{"before": c.before.clip_name, "after": c.after.clip_name,
+                          "record_frame": c.after.record.start, "scene": c.scene,
+                          "measure": c.measure.to_json()} for c in self.result.cuts]}
+
+
+def check_timeline(timeline: str | os.PathLike, *, settings=None, scene_by: str = "markers",
+                   output: str | os.PathLike | None = None, overwrite: bool = False,
+                   report: str | os.PathLike | None = None, reading: Reading | None = None,
+                   work: ShotWork | None = None, kdenlive_version: str | None = None,
+                   on_note: Notes = None) -> Check:
+    """Check ``timeline`` for continuity breaks between and within shots, with ``settings``
+    (:class:`~cinegrade.continuity.rules.ContinuitySettings`; default thresholds) and scenes by
+    ``scene_by`` (:data:`~cinegrade.timeline.scenes.SCENE_GROUPINGS`). ``output``: the timeline
+    with a marker per warning (cinegrade's earlier markers replaced); ``report``: a
+    self-contained HTML page. Raises :class:`InputError` when no shot's media can be read."""
+    from cinegrade.continuity.rules import ContinuitySettings
+    from cinegrade.continuity.run import run_continuity
+    from cinegrade.media.probe import probe_shots
+    from cinegrade.timeline.scenes import SCENE_GROUPINGS, group_scenes
+    from cinegrade.timeline.shots import shots_from_timeline
+
+    work = work or ShotWork()
+    settings = settings or ContinuitySettings()
+    if scene_by not in SCENE_GROUPINGS:
+        group_scenes((), scene_by)  # raises the ChoiceError
+    if output is not None:
+        _refuse_input_as_output(timeline, output)
+    loaded, _ = _load(timeline, reading, on_note)
+    shots = tuple(s for s in shots_from_timeline(loaded, timeline) if s.enabled)
+    probes = probe_shots(shots)
+    with work.progress_of(len(shots), "checking") as progress, work.pool(len(shots)) as pool:
+        result = run_continuity(shots, settings, scene_by, probes, executor=pool,
+                                cache=work.cache(), progress=progress)
+    _require_readable_media(shots, result.stats)
+    if output is not None:
+        from cinegrade.timeline.files import write_timeline
+        from cinegrade.timeline.markers import add_markers
+
+        add_markers(loaded, result.shots, result.warnings)
+        write_timeline(loaded, output, overwrite=overwrite,
+                       **_writing_args(output, None, kdenlive_version))
+    if report is not None:
+        from cinegrade.continuity.report import write_report
+
+        write_report(report, result, title=os.path.basename(timeline))
+    return Check(os.fspath(timeline), scene_by, settings, result,
+                 Path(output) if output is not None else None,
+                 Path(report) if report is not None else None, loaded)
+
+
+# --------------------------------------------------------------------------------------------
+# grade, match, look
+
+
+@dataclass(frozen=True)
+class Graded:
+    """What :func:`grade_timeline` did: each shot's :class:`~cinegrade.grade.grade.Grade` by
+    shot index, the .cube written for each graded shot, the measurements behind the matches
+    (:class:`~cinegrade.grade.pipeline.TimelineMatch`, None for a look alone), the files."""
+
+    shots: tuple
+    grades: Mapping[int, Any]
+    cubes: Mapping[int, Path]
+    found: Any
+    output: Path
+    report: Path | None = None
+    #: the OTIO timeline as written (or as read, where nothing was written)
+    otio_timeline: Any = None
+
+    @property
+    def grades_folder(self) -> Path:
+        from cinegrade.grade.grade import grades_folder
+
+        return grades_folder(self.output)
+
+
+def grade_timeline(timeline: str | os.PathLike, output: str | os.PathLike, *,
+                   match: bool = True, reference: str | None = None, method: str = "lut",
+                   strength: float = 1.0, scene_by: str = "markers", look: str | None = None,
+                   look_strength: float = 1.0, keep_look: bool = True, lut_size: int = 33,
+                   report: str | os.PathLike | None = None, overwrite: bool = False,
+                   reading: Reading | None = None, work: ShotWork | None = None,
+                   kdenlive_version: str | None = None, on_note: Notes = None) -> Graded:
+    """Match every shot of ``timeline`` to its scene's reference, lay ``look`` over the film,
+    and write the graded timeline to ``output`` with one .cube per graded clip in
+    ``<output stem>.grades/`` (Kdenlive: Apply LUT on the clip; ``method="cdl"``: an ASC CDL in
+    ``clip.metadata["cdl"]`` too) and, with ``report``, an HTML check of the graded result.
+
+    - ``match`` False: keep each clip's earlier match (:func:`look_timeline`); ``look`` None
+      with ``keep_look``: keep each clip's earlier look (:func:`match_timeline`).
+    - ``reference``: the clip its scene is matched to (default: a clip marked "reference", else
+      the shot nearest the scene's median); ``method``: "lut" or "cdl"; ``strength`` and
+      ``look_strength`` in [0, 1]; ``scene_by``: :data:`~cinegrade.timeline.scenes.SCENE_GROUPINGS`;
+      ``look``: a shipped look's name (:mod:`cinegrade.luts.looks`) or a .cube file;
+      ``lut_size``: 33 or 65; ``kdenlive_version`` ("1.04", "1.1"): the document version of a
+      new Kdenlive project (default: the newest the installed Kdenlive opens, else 1.1).
+
+    Raises :class:`InputError` for bad input, a look that cannot be read, an existing
+    ``output`` without ``overwrite``, or a timeline none of whose media can be read.
+    """
+    from cinegrade.errors import ChoiceError, RangeError
+    from cinegrade.grade.effects import attach_grade, match_from_metadata
+    from cinegrade.grade.grade import LUT_SIZES, Grade, write_grade_cubes
+    from cinegrade.matching.match import METHODS
+    from cinegrade.timeline.effects import clip_grade, relative_cube, remove_grade
+    from cinegrade.timeline.files import check_readable, write_timeline
+    from cinegrade.timeline.scenes import MODES
+    from cinegrade.timeline.shots import clip_of, shots_from_timeline
+
+    work = work or ShotWork()
+    if method not in METHODS:
+        raise ChoiceError("method", method, METHODS)
+    if scene_by not in MODES:
+        raise ChoiceError("scene_by", scene_by, MODES)
+    if int(lut_size) not in LUT_SIZES:
+        raise ChoiceError("lut_size", str(lut_size), tuple(map(str, LUT_SIZES)))
+    for name, value in (("strength", strength), ("look_strength", look_strength)):
+        if not 0.0 <= float(value) <= 1.0:
+            raise RangeError(name, float(value), 0, 1)
+    look_lut = None
+    if look is not None:
+        from cinegrade.luts.looks import resolve_look
+
+        look_lut = resolve_look(look)  # a bad look fails before any work
+    check_readable(timeline)
+    _refuse_input_as_output(timeline, output)
+    if os.path.exists(output) and not overwrite:
+        raise OutputExists(output, f"the old file is kept as {os.path.basename(output)}.bak")
+    loaded, _ = _load(timeline, reading, on_note)
+    shots = tuple(s for s in shots_from_timeline(loaded, timeline) if s.enabled)
+    earlier = {s.index: clip_grade(clip_of(loaded, s)) for s in shots}
+
+    found = None
+    matches: dict = {}
+    if match or report is not None:
+        from cinegrade.grade.pipeline import measure_and_match
+
+        with work.progress_of(len(shots), "measuring") as progress, \
+                work.pool(len(shots)) as pool:
+            found = measure_and_match(loaded, shots, reference=reference, method=method,
+                                      strength=strength, scene_by=scene_by, cache=work.cache(),
+                                      match=match, executor=pool, progress=progress)
+        if match:
+            _require_readable_media(shots, found.stats)
+        matches = dict(found.matches)
+    grades = {}
+    for shot in shots:
+        before = earlier.get(shot.index) or {}
+        shot_match = matches.get(shot.index) if match else \
+            match_from_metadata(shot.index, shot.clip_name, before)
+        shot_look, strength_of_look = look, look_strength
+        if look is None and keep_look and before.get("look"):
+            shot_look, strength_of_look = before["look"], float(before.get("look_strength", 1.0))
+        grades[shot.index] = Grade(shot.index, shot.clip_name, shot_match, shot_look,
+                                   strength_of_look,
+                                   look_lut if look is not None and shot_look == look else None)
+    cubes = write_grade_cubes(list(grades.values()), output, int(lut_size))
+    for shot in shots:
+        clip = clip_of(loaded, shot)
+        if shot.index in cubes:
+            attach_grade(clip, grades[shot.index], relative_cube(cubes[shot.index], output))
+        else:
+            remove_grade(clip)
+    write_timeline(loaded, output, overwrite=overwrite,
+                   **_writing_args(output, None, kdenlive_version))
+    if report is not None and found is not None:
+        from cinegrade.grade.pipeline import graded_continuity
+        from cinegrade.grade.report import grade_report
+        from cinegrade.media.atomic import write_text_atomically
+
+        result = graded_continuity(found, grades)
+        write_text_atomically(report, grade_report(result, grades,
+                                                   f"{os.path.basename(output)} (graded)"))
+    return Graded(shots, grades, cubes, found, Path(output),
+                  Path(report) if report is not None else None, loaded)
+
+
+def match_timeline(timeline: str | os.PathLike, output: str | os.PathLike, **options) -> Graded:
+    """:func:`grade_timeline` with no new look (a look an earlier run laid is kept)."""
+    return grade_timeline(timeline, output, match=True, look=None, keep_look=True, **options)
+
+
+def look_timeline(timeline: str | os.PathLike, look: str, output: str | os.PathLike, *,
+                  strength: float = 1.0, **options) -> Graded:
+    """:func:`grade_timeline` laying ``look`` (a shipped look's name or a .cube) at
+    ``strength`` over every shot, keeping the matches an earlier run made."""
+    return grade_timeline(timeline, output, match=False, look=look, look_strength=strength,
+                          **options)
+
+
+# --------------------------------------------------------------------------------------------
+# export
+
+
+@dataclass(frozen=True)
+class Exported:
+    """What :func:`export_grades` wrote: how many grades, where, and the graded clips that carry
+    no CDL (graded with method "lut": only their .cube can go)."""
+
+    count: int
+    target: Path
+    without_cdl: tuple[str, ...] = field(default=())
+
+
+def export_grades(timeline: str | os.PathLike, *, ccc: str | os.PathLike | None = None,
+                  cdl_dir: str | os.PathLike | None = None, edl: str | os.PathLike | None = None,
+                  lut_dir: str | os.PathLike | None = None, overwrite: bool = False,
+                  reading: Reading | None = None, on_note: Notes = None) -> Exported:
+    """Hand a graded timeline's grades to a grading system; exactly one target:
+
+    - ``ccc``: one ASC CDL ``ColorCorrectionCollection``, a ``ColorCorrection`` per clip with a
+      CDL (id = the clip's name, made unique);
+    - ``cdl_dir``: one ``.cdl`` (``ColorDecisionList`` with the clip's media as ``MediaRef``)
+      per clip with a CDL;
+    - ``edl``: a CMX 3600 EDL whose events carry ``*ASC_SOP`` and ``*ASC_SAT``;
+    - ``lut_dir``: each graded clip's .cube, copied as ``<clip>.cube``.
+
+    Raises :class:`InputError` (field ``target`` when not exactly one is given, ``overwrite``
+    for an existing file)."""
+    from cinegrade.media.atomic import write_bytes_atomically
+    from cinegrade.media.cdl_files import CDLDocument, ColorCorrection, write_cdl_file
+    from cinegrade.timeline.effects import cdl_to_otio_metadata, clip_cdl, clip_grade, cube_path
+    from cinegrade.timeline.files import write_timeline
+    from cinegrade.timeline.shots import clip_of, shots_from_timeline
+
+    targets = [t for t in (ccc, cdl_dir, edl, lut_dir) if t]
+    if len(targets) != 1:
+        raise InputError("give exactly one {field}: ccc, cdl_dir, edl or lut_dir", field="target")
+    reading = reading or Reading()
+    loaded, _ = _load(timeline, reading, on_note)
+    shots = shots_from_timeline(loaded, timeline)
+    base = str(Path(timeline).resolve().parent)
+    ids: dict[str, int] = {}
+
+    def unique(name: str) -> str:
+        safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "clip"
+        count = ids.get(safe, 0)
+        ids[safe] = count + 1
+        return safe if count == 0 else f"{safe}_{count + 1}"
+
+    def refuse_existing(path: Path) -> None:
+        if path.exists() and not overwrite:
+            raise OutputExists(path, "nothing else was written")
+
+    done, without = 0, []
+    if ccc or cdl_dir:
+        corrections = []
+        for shot in shots:
+            cdl = clip_cdl(clip_of(loaded, shot))
+            if cdl is None:
+                if clip_grade(clip_of(loaded, shot)):
+                    without.append(shot.clip_name)
+                continue
+            corrections.append(ColorCorrection(cdl, id=unique(shot.clip_name),
+                                               media_ref=shot.media_url or shot.media_path))
+        if ccc:
+            refuse_existing(Path(ccc))
+            write_cdl_file(ccc, CDLDocument(tuple(corrections), kind="ccc"), "ccc")
+        else:
+            folder = Path(cdl_dir)
+            paths = [folder / f"{c.id}.cdl" for c in corrections]
+            for path in paths:
+                refuse_existing(path)
+            folder.mkdir(parents=True, exist_ok=True)
+            for correction, path in zip(corrections, paths):
+                write_cdl_file(path, CDLDocument((correction,), kind="cdl"), "cdl")
+        done = len(corrections)
+    elif edl:
+        for shot in shots:
+            clip = clip_of(loaded, shot)
+            cdl = clip_cdl(clip)
+            if cdl is not None:
+                clip.metadata["cdl"] = cdl_to_otio_metadata(cdl)
+                done += 1
+            elif clip_grade(clip):
+                without.append(shot.clip_name)
+        rate = {"rate": reading.rate} if reading.rate else {}
+        write_timeline(loaded, edl, "cmx_3600", overwrite=overwrite, **rate)
+    else:
+        folder = Path(lut_dir)
+        copies = []
+        for shot in shots:
+            grade = clip_grade(clip_of(loaded, shot))
+            if not grade or not grade.get("cube"):
+                continue
+            source = Path(cube_path(grade["cube"], base))
+            if not source.is_file():
+                raise InputError("the grade's .cube is missing", source)
+            path = folder / f"{unique(shot.clip_name)}.cube"
+            refuse_existing(path)
+            copies.append((source, path))
+        folder.mkdir(parents=True, exist_ok=True)
+        for source, path in copies:
+            write_bytes_atomically(path, source.read_bytes())
+        done = len(copies)
+    return Exported(done, Path(targets[0]), tuple(without))

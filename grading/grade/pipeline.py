@@ -1,0 +1,155 @@
+"""Shots of a whole timeline → their matches, and the graded result checked: the steps of
+``cinegrade grade`` between reading the timeline and writing it.
+
+shots ─► statistics (cached) and views (:mod:`cinegrade.correspondence.views`)
+      ─► scenes (markers, or content shared across cuts) and each scene's reference
+      ─► one match per shot (:func:`cinegrade.matching.match.match_shot`), chained through a
+         shot that shares content with both where the shot shares none with its reference
+graded views ─► the continuity rules (:func:`graded_continuity`), as ``check`` would find the
+render.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from cinegrade.analysis.run import analyse_shots
+from cinegrade.analysis.sampler import SampleSettings
+from cinegrade.analysis.stats import shot_stats
+from cinegrade.continuity.rules import CheckInput, Cut, check_continuity
+from cinegrade.continuity.run import ContinuityResult, content_alike, measure_pairs
+from cinegrade.correspondence.align import shot_features
+from cinegrade.correspondence.views import ShotView, shot_views
+from cinegrade.grade.grade import Grade
+from cinegrade.matching.match import (
+    ALIGNED,
+    GLOBAL,
+    NONE,
+    Match,
+    choose_references,
+    match_shot,
+    match_via,
+)
+from cinegrade.timeline.markers import reference_markers
+from cinegrade.timeline.scenes import NEEDS_CONTENT, consecutive_pairs, group_scenes
+
+
+@dataclass(frozen=True)
+class TimelineMatch:
+    """What :func:`measure_and_match` found: statistics and views of every shot, scenes, the
+    reference of each scene and each shot's match."""
+
+    shots: tuple
+    stats: Mapping[int, object]
+    views: Mapping[int, object]
+    scenes: Mapping[int, str]
+    references: Mapping[str, int | None]
+    matches: Mapping[int, Match]
+
+
+def measure_and_match(timeline, shots: Sequence, reference: str | None = None, method: str = "lut",
+                   strength: float = 1.0, scene_by: str = "markers",
+                   executor: concurrent.futures.Executor | None = None, cache=None,
+                   progress=None, match: bool = True) -> TimelineMatch:
+    """Match every shot of ``timeline`` to its scene's reference: statistics (cached), views
+    (a few frames at 320 px and their ORB features), scenes (markers, as ``check``), references
+    (``reference`` clip, "reference" markers, else automatic), then one
+    :func:`~cinegrade.matching.match.match_shot` per shot; a shot without content shared with
+    its reference is then matched through another aligned shot of the scene it shares content
+    with (:func:`~cinegrade.matching.match.match_via`), where there is one. With ``match`` False only the
+    measurements are made (``matches`` empty)."""
+    from cinegrade.matching.match import match_shot
+
+    shots = tuple(shots)
+    analysed = analyse_shots(shots, SampleSettings(), executor, cache, progress)
+    stats = {a.shot.index: a.stats for a in analysed}
+    views = shot_views(shots, executor)
+    alike = content_alike(shots, views, stats, executor) if scene_by in NEEDS_CONTENT else None
+    scenes = group_scenes(shots, scene_by, alike)
+    references = choose_references({s.index: s.clip_name for s in shots}, scenes, stats,
+                                   reference, reference_markers(timeline, shots))
+    matches: dict[int, Match] = {}
+    if match:
+        names = {s.index: s.clip_name for s in shots}
+        jobs = []
+        for shot in shots:
+            ref = references.get(scenes[shot.index])
+            view, ref_view = views.get(shot.index), views.get(ref) if ref is not None else None
+            jobs.append(dict(
+                shot_index=shot.index, clip_name=shot.clip_name, scene=scenes[shot.index],
+                reference_index=ref, reference_name=names.get(ref), method=method,
+                strength=strength, frames=view.frames if view else (),
+                reference_frames=ref_view.frames if ref_view else (),
+                stats=stats.get(shot.index), reference_stats=stats.get(ref),
+                features=view.features if view else None,
+                reference_features=ref_view.features if ref_view else None))
+        if executor is None:
+            results = [match_shot(**job) for job in jobs]
+        else:
+            results = list(executor.map(_match_job, jobs))
+        matches = {m.shot_index: m for m in results}
+        matches.update(matches_via(matches, views, scenes))
+    return TimelineMatch(shots, stats, views, scenes, references, matches)
+
+
+def matches_via(matches: Mapping[int, Match], views: Mapping, scenes: Mapping[int, str]
+                 ) -> dict[int, Match]:
+    """Shots that share no content with their reference, matched instead through a shot of the
+    scene that does and that they share content with (the best supported), when there is one."""
+
+    redone = {}
+    for index, match in matches.items():
+        if match.evidence not in (GLOBAL, NONE) or match.reference_index is None \
+                or index not in views:
+            continue
+        best = None
+        for other, candidate in matches.items():
+            if other == index or candidate.evidence != ALIGNED or candidate.via is not None \
+                    or scenes.get(other) != scenes.get(index) or other not in views:
+                continue
+            chained = match_via(match, candidate, views[index].frames, views[other].frames,
+                                views[index].features, views[other].features)
+            if chained is not None and (best is None or chained.pixels > best.pixels):
+                best = chained
+        if best is not None:
+            redone[index] = best
+    return redone
+
+
+def _match_job(job: dict) -> Match:
+
+    return match_shot(**job)
+
+
+def graded_continuity(found: TimelineMatch, grades: Mapping[int, Grade]):
+    """The continuity check (:mod:`cinegrade.continuity.rules`) of the graded timeline, on the
+    matching's views through each shot's grade: statistics, cut measures and warnings as
+    ``cinegrade check`` would find them on the rendered result (flicker aside: the views hold no
+    run of consecutive frames). Returns a
+    :class:`~cinegrade.continuity.run.ContinuityResult`."""
+
+    views, stats = {}, {}
+    for shot in found.shots:
+        view = found.views.get(shot.index)
+        if view is None:
+            stats[shot.index] = found.stats.get(shot.index)
+            continue
+        grade = grades.get(shot.index)
+        frames = tuple(grade.apply(f).astype(np.float32) if grade is not None else f
+                       for f in view.frames)
+        views[shot.index] = ShotView.of(frames, shot_features(frames))
+        stats[shot.index] = shot_stats(list(frames))
+    pairs = consecutive_pairs(found.shots)
+    with warnings.catch_warnings():  # RANSAC warns for every frame pair it cannot fit
+        warnings.simplefilter("ignore")
+        measures = measure_pairs(pairs, views, stats)
+    cuts = tuple(Cut(b, a, measures[(b.index, a.index)], found.scenes[a.index])
+                 for b, a in pairs if found.scenes[b.index] == found.scenes[a.index])
+    data = CheckInput(found.shots, stats, cuts, {}, found.scenes)
+    flagged = tuple(check_continuity(data))
+    return ContinuityResult(found.shots, stats, views, cuts, found.scenes, flagged, {})
