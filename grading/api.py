@@ -279,7 +279,8 @@ def check_timeline(timeline: str | os.PathLike, *, settings=None, scene_by: str 
     probes = probe_shots(shots)
     with work.progress_of(len(shots), "checking") as progress, work.pool(len(shots)) as pool:
         result = run_continuity(shots, settings, scene_by, probes, executor=pool,
-                                cache=work.cache(), progress=progress)
+                                cache=work.cache(), progress=progress,
+                                all_views=report is not None)
     _require_readable_media(shots, result.stats)
     if output is not None:
         from cinegrade.timeline.files import write_timeline

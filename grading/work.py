@@ -21,7 +21,7 @@ ProgressFactory = Callable[[int, str], ContextManager[Callable[[int], None] | No
 
 
 def available_cores() -> int:
-    """Cores this process may run on (the affinity mask a container or taskset gives)."""
+    """Cores this process may run on (the affinity mask a container or taskset gives), at least 1."""
     try:
         return len(os.sched_getaffinity(0)) or 1
     except AttributeError:  # macOS, Windows
@@ -45,6 +45,12 @@ class ShotWork:
     use_cache: bool = True
     progress: ProgressFactory | None = None
 
+    def __post_init__(self) -> None:
+        if self.jobs is not None and self.jobs < 1:
+            from cinegrade.errors import RangeError
+
+            raise RangeError("jobs", self.jobs, 1, 1024)
+
     def cache(self):
         """The statistics cache (:class:`~cinegrade.analysis.cache.StatsCache`), or None."""
         if not self.use_cache:
@@ -55,8 +61,10 @@ class ShotWork:
 
     @contextlib.contextmanager
     def pool(self, shots: int) -> Iterator[concurrent.futures.Executor | None]:
-        """The executor for ``shots`` shots: the given one, a process pool of ``jobs`` workers
-        (never more than ``shots``), or None where one process does the work."""
+        """The executor for ``shots`` shots: the given one, a Dask client's (``scheduler``; see
+        :func:`dask_executor` for its :class:`~cinegrade.errors.InputError`), a process pool of
+        ``jobs`` workers (never more than ``shots``), or None where one process does the work.
+        A pool or client made here is shut down when the block ends."""
         if self.executor is not None:
             yield self.executor
             return

@@ -19,9 +19,15 @@ def melt_frame(project: Path, frame: int, out_dir: Path, cwd: Path | None = None
 
     out_dir.mkdir(parents=True, exist_ok=True)
     scale = [f"width={size[0]}", f"height={size[1]}"] if size else []
-    run = subprocess.run([MELT, str(project), "-consumer", f"avformat:{out_dir / 'f_%03d.png'}",
-                          "vcodec=png", *scale, f"in={frame}", f"out={frame}"],
-                         cwd=cwd or out_dir, capture_output=True, text=True, timeout=120, check=False)
-    rendered = sorted(out_dir.glob("f_*.png"))
+    # real_time=-1: render every frame, never drop one when the machine is slower than real time
+    # a one-frame render on a loaded machine sometimes ends (exit 0) before the frame is
+    # written: melt stops its consumer when the producer reaches `out`; try again then
+    for _ in range(3):
+        run = subprocess.run([MELT, str(project), "-consumer", f"avformat:{out_dir / 'f_%03d.png'}",
+                              "vcodec=png", "real_time=-1", *scale, f"in={frame}", f"out={frame}"],
+                             cwd=cwd or out_dir, capture_output=True, text=True, timeout=120, check=False)
+        rendered = sorted(out_dir.glob("f_*.png"))
+        if rendered:
+            break
     assert rendered, f"melt wrote no frame for {project} (exit {run.returncode}): {run.stderr[-2000:]}"
     return np.asarray(Image.open(rendered[0]).convert("RGB")).astype(np.float64)

@@ -88,3 +88,23 @@ def test_kdenlive_parse_errors_are_otio_errors_too(tmp_path):
         otio.adapters.read_from_file(str(broken))
     with pytest.raises(cinegrade.InputError):
         cinegrade.describe_timeline(broken)
+
+
+def test_a_second_check_decodes_nothing_and_finds_the_same(timeline, tmp_path, monkeypatch):
+    import cinegrade.analysis.run as analysis_run
+    import cinegrade.continuity.run as continuity_run
+
+    work = cinegrade.ShotWork(jobs=1, cache_dir=tmp_path / "cache")
+    first = cinegrade.check_timeline(timeline, work=work).to_json()
+    viewed = []
+    real_views = continuity_run.shot_views
+    monkeypatch.setattr(continuity_run, "shot_views",
+                        lambda shots, *a, **k: viewed.extend(shots) or real_views(shots, *a, **k))
+
+    def no_decoding(*args, **kwargs):
+        raise AssertionError("a warm check decoded frames for statistics")
+
+    monkeypatch.setattr(analysis_run, "analyse_group", no_decoding)
+    second = cinegrade.check_timeline(timeline, work=work).to_json()
+    assert viewed == []
+    assert second == first

@@ -75,8 +75,23 @@ class StatsCache:
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
 
+    def get_json(self, key: str) -> Any | None:
+        """The document :meth:`put_json` stored under ``key`` (another version's: None)."""
+        try:
+            data = json.loads(self._path(key).read_text(encoding="utf-8"))
+            return data["value"] if data.get("version") == CACHE_VERSION else None
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+    def put_json(self, key: str, value: Any) -> None:
+        """Store a JSON-able ``value`` (a cut's measure, a shot's flicker) atomically."""
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomically(path, json.dumps({"version": CACHE_VERSION, "value": value}))
+
     def put(self, key: str, stats: ShotStats, frames: tuple[int, ...] = ()) -> None:
-        """Store an analysed shot's stats atomically; not-analysed shots are not stored."""
+        """Store an analysed shot's stats atomically; not-analysed shots are not stored.
+        ``OSError`` when the folder cannot be created or written."""
         if not stats.analysed:
             return
         path = self._path(key)

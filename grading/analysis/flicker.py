@@ -12,7 +12,7 @@ exposure, whose wobble :func:`cinegrade.analysis.stats.flicker_stops` measures (
 differences: a steady fade or a slow pan into light is not flicker).
 
 Frames: display-referred Rec.709 R'G'B' float (H, W, 3) in [0, 1]; linear light by the BT.1886
-EOTF (:func:`cinegrade.analysis.stats.display_linear`).
+EOTF (:func:`cinegrade.colour.encodings.display_linear`).
 """
 
 from __future__ import annotations
@@ -30,8 +30,9 @@ DARK, BRIGHT = 0.004, 0.88
 
 
 def frame_gains(frames: Sequence[np.ndarray]) -> list[float]:
-    """log2 gain of each frame over the one before (``len(frames) - 1`` values; 0 where two
-    frames share too little to tell)."""
+    """log2 gain (stops) of each frame over the one before (``len(frames) - 1`` values; 0 where
+    two frames share too little to tell). ``frames``: display-referred Rec.709 R'G'B' (H, W, 3)
+    in [0, 1], all the same size; translation only (phase correlation, Kuglin & Hines 1975)."""
     from scipy.ndimage import shift as shift_image
     from skimage.registration import phase_cross_correlation
 

@@ -5,8 +5,8 @@ identity, source range and settings).
 
 Shots are grouped by media file, so that one task opens each file once and samples its shots
 in one forward decoding sweep; a group is cut into several tasks only when there are too few
-groups to keep every worker busy (one long take cut into many shots). At most a few tasks per worker
-are in flight, so memory stays bounded whatever the timeline's length.
+groups to keep every worker busy (one long take cut into many shots). At most
+:data:`MAX_IN_FLIGHT` tasks are in flight, so memory stays bounded whatever the timeline's length.
 """
 
 from __future__ import annotations
@@ -71,6 +71,9 @@ def analyse_shots(
     cut the work (default: the executor's ``_max_workers`` where it has one, as the standard
     pools do, else the number of CPUs). ``cache``: read before, written after (None: no
     cache). ``progress(n)`` is called as n more shots are done.
+
+    Never raises for bad media or a worker that dies: those shots' stats are
+    :meth:`~cinegrade.analysis.stats.ShotStats.not_analysed` with the reason.
     """
     settings = settings if settings is not None else SampleSettings()
     if workers is None:

@@ -44,7 +44,8 @@ from cinegrade.timeline.shots import IMAGE_SEQUENCE, MOVIE, STILL, FrameRange, S
 
 @dataclass(frozen=True)
 class SampleSettings:
-    """How shots are sampled. Part of the statistics cache key."""
+    """How shots are sampled. Part of the statistics cache key. :class:`InputError` for fewer
+    than 1 sample, a width under 8 px (flicker frames: 2 px) or a negative run length."""
 
     samples: int = 5
     #: analysis width in pixels (height follows the aspect ratio; never upscaled)
@@ -88,7 +89,11 @@ class SampleRequest:
 def sample_positions(duration: int, count: int) -> list[int]:
     """Offsets into a range of ``duration`` frames of ``count`` samples at (i + 1)/(count + 1)
     of it: evenly spread, never the first or last frame (where cuts, fades and flash frames
-    sit) unless the range is that short; distinct, so fewer when the range is shorter."""
+    sit) unless the range is that short; distinct, so fewer when the range is shorter.
+
+    >>> sample_positions(100, 3), sample_positions(2, 5), sample_positions(0, 5)
+    ([25, 50, 75], [0, 1], [])
+    """
     if duration <= 0:
         return []
     return sorted({int((i + 1) * duration / (count + 1)) for i in range(count)})
@@ -99,7 +104,12 @@ def media_frame(frame: int, source: FrameRange, available: FrameRange | None,
     """A clip's source frame (at ``source.rate``, in the media's own time: a file starting at
     01:00:00:00 counts from 86400 at 24 fps) → the media's frame number from 0 at
     ``media_rate``. The media's start is its ``available`` range's start where the timeline
-    records one, else 0."""
+    records one, else 0. Rounded to the nearest frame (via seconds).
+
+    >>> one_hour = FrameRange(86400, 10_000, 24.0)  # media starting at 01:00:00:00
+    >>> media_frame(86424, FrameRange(86424, 48, 24.0), one_hour, 24)
+    24
+    """
     offset = available.start / available.rate if available is not None and available.rate else 0.0
     seconds = frame / source.rate - offset
     return round(seconds * float(media_rate))
@@ -107,7 +117,10 @@ def media_frame(frame: int, source: FrameRange, available: FrameRange | None,
 
 def request_for(shot: Shot, settings: SampleSettings, media_rate: float | Fraction,
                 key: int | None = None) -> SampleRequest:
-    """The media frames :func:`sample_media` must read for ``shot``."""
+    """The media frames (numbered from 0 at ``media_rate``) the sampler must read for ``shot``:
+    :func:`sample_positions` of its source range, and a run of ``settings.dense`` consecutive
+    frames ending at the middle sample (none for shots under 3 frames or a run under 3). ``key``
+    defaults to the shot's index."""
     source = shot.source
     offsets = sample_positions(source.duration, settings.samples)
     samples = [source.start + o for o in offsets]
@@ -132,7 +145,7 @@ def sample_shots(shots: Sequence[Shot], settings: SampleSettings
                  ) -> Iterator[tuple[Shot, ShotSamples | str]]:
     """Samples of ``shots`` that share one media file (one open), each as soon as it is
     complete (not necessarily in the order given); a string instead of samples says why a shot
-    could not be sampled."""
+    could not be sampled (bad media never raises). ``ValueError`` for shots of several files."""
     if not shots:
         return
     first = shots[0]
@@ -215,9 +228,13 @@ class _MovieReader(VideoStream):
         for request in requests:
             try:
                 self.check(request)
-                valid.append(request)
             except InputError as error:
                 yield request.key, error.reason
+                continue
+            if request.samples or request.dense:
+                valid.append(request)
+            else:
+                yield request.key, "the shot is shorter than a frame"
         if self.settings.fast and self.keyframes:
             for request in valid:
                 yield request.key, self._read_fast(request)
@@ -283,7 +300,9 @@ def read_image(path: str | os.PathLike, width: int) -> np.ndarray:
     """An image file as display-referred R'G'B' float32 (H, W, 3) in [0, 1], downscaled (box
     filter) to at most ``width`` pixels wide. The file's code values are taken as Rec.709
     display-referred (sRGB files share the primaries; their slightly different curve is not
-    converted); 16-bit files keep their precision; alpha is dropped; greyscale is repeated."""
+    converted); 16-bit files keep their precision; alpha is dropped; greyscale is repeated.
+    Float ("F") images are taken as they are, then clipped. Pillow's exceptions pass through
+    (``OSError``, ``UnidentifiedImageError``...)."""
     from PIL import Image
 
     with Image.open(path) as image:

@@ -52,12 +52,12 @@ outside scripts read them):
 ``frame_count``, ``version``, ``analysed``, ``reason``
     frames measured; :data:`STATS_VERSION`; whether the shot was analysed, and if not why
     (then every statistic is ``null``).
-
-All statistics pool the pixels of all sampled frames, at most :data:`STATS_MAX_PIXELS` of
-them (an even stride through each frame).
 ``flicker``
     frame-to-frame exposure wobble (stops, RMS) from a run of consecutive frames
     (:func:`flicker_stops`), ``null`` without at least three such frames.
+
+All statistics but the per-frame ones and ``flicker`` pool the pixels of all sampled frames, at
+most :data:`STATS_MAX_PIXELS` of them (an even stride through each frame).
 """
 
 from __future__ import annotations
@@ -158,6 +158,7 @@ class Illuminant:
 
     @property
     def mired(self) -> float:
+        """Reciprocal colour temperature, 10⁶ / CCT (mired)."""
         return 1e6 / self.cct_kelvin
 
     @property
@@ -175,7 +176,12 @@ def illuminant_from_xy(xy: Sequence[float], neutral_share: float = 1.0) -> Illum
     """CCT and Duv of a chromaticity by Ohno (2013), "Practical Use and Calculation of CCT and
     Duv", LEUKOS 10(1), via colour-science's ``uv_to_CCT_Ohno2013`` on CIE 1960 UCS uv. Beyond
     the ends of its Planckian table the CCT is meaningless and clipped to :data:`CCT_RANGE`
-    (a frame of pure red or blue sky has no illuminant colour temperature)."""
+    (a frame of pure red or blue sky has no illuminant colour temperature).
+
+    >>> d65 = illuminant_from_xy((0.3127, 0.329))
+    >>> round(d65.cct_kelvin), round(d65.duv, 4), d65.reliable
+    (6504, 0.0032, True)
+    """
     return _illuminants_from_xy(np.asarray(xy, dtype=np.float64)[None], [neutral_share])[0]
 
 
@@ -193,9 +199,11 @@ def _illuminants_from_xy(xy: np.ndarray, shares: Sequence[float]) -> list[Illumi
 
 
 def estimate_illuminant(linear: np.ndarray, display: np.ndarray | None = None) -> Illuminant:
-    """Estimate the scene illuminant of scene-linear BT.709 RGB pixels (..., 3) from its
-    near-neutral surfaces: iterative grey-pixel selection in the spirit of Huo et al. (2006),
-    "Robust automatic white balance algorithm using gray color points in images", IEEE Trans.
+    """Estimate the illuminant of linear BT.709 RGB pixels (..., 3) (display light, as
+    :func:`~cinegrade.colour.encodings.display_linear` gives; ``display``: the same pixels
+    display-encoded, to leave out clipped ones) from their near-neutral surfaces: iterative
+    grey-pixel selection in the spirit of Huo et al. (2006), "Robust automatic white balance
+    algorithm using gray color points in images", IEEE Trans.
     Consumer Electronics 52(2), done in CAT02 cone space (CIE 159:2004), with a search over
     starting points so that one large coloured surface cannot capture it, and a Gaussian
     mean-shift (Comaniciu & Meer 2002, "Mean shift: a robust approach toward feature space
@@ -389,6 +397,9 @@ def flicker_stops(frame_exposures: Sequence[float]) -> float | None:
     RMS of the second differences e_{i+1} − 2 e_i + e_{i−1}, divided by √6: for independent
     per-frame wobble of standard deviation σ on top of any linear ramp (a fade, a slow pan into
     light) this estimates σ, while the ramp itself contributes nothing. ``None`` below 3 frames.
+
+    >>> round(flicker_stops([0.0, 1.0, 0.0]), 4), round(flicker_stops([0.0, 0.1, 0.2, 0.3]), 6)
+    (0.8165, 0.0)
     """
     e = np.asarray(frame_exposures, dtype=np.float64)
     if len(e) < 3:
@@ -398,7 +409,8 @@ def flicker_stops(frame_exposures: Sequence[float]) -> float | None:
 
 
 def mean_log_exposure(rgb: np.ndarray) -> float:
-    """log2 of the mean scene-linear luminance of a display-referred frame over 18 % grey: the
+    """log2 of the mean linear (BT.1886 display light) luminance of a display-referred Rec.709
+    frame (H, W, 3) over 18 % grey, floored at :data:`LUMINANCE_FLOOR`: the
     per-frame measure behind :func:`flicker_stops` (a mean follows a global gain smoothly,
     where a median of a small frame jumps from pixel to pixel)."""
     luminance = REC709_LUMA @ _planar(display_linear(rgb))
@@ -406,7 +418,7 @@ def mean_log_exposure(rgb: np.ndarray) -> float:
 
 
 def _exposure(luminance: np.ndarray) -> float:
-    """log2 of the median scene-linear luminance over 18 % grey (stops)."""
+    """log2 of the median linear (display light) luminance over 18 % grey (stops)."""
     return float(np.log2(max(float(np.median(luminance)), LUMINANCE_FLOOR) / MID_GREY_LINEAR))
 
 
@@ -445,10 +457,12 @@ class ShotStats:
 
     @property
     def analysed(self) -> bool:
+        """Whether the shot was analysed (no ``reason``)."""
         return self.reason is None
 
     @classmethod
     def not_analysed(cls, reason: str) -> ShotStats:
+        """The stats of a shot that could not be analysed: ``reason`` on one line, nothing else."""
         return cls(reason=" ".join(str(reason).split()) or "unknown error")
 
     def to_json(self) -> dict[str, Any]:
@@ -481,7 +495,8 @@ def shot_stats(
 
     ``frames``: display-referred Rec.709 R'G'B' float arrays (H, W, 3) in [0, 1], any sizes;
     statistics pool all their pixels. ``dense_frames``: consecutive frames of the shot (any
-    size, small is fine) for :func:`flicker_stops`.
+    size, small is fine) for :func:`flicker_stops`. Units: the module docstring. No frames gives
+    a not-analysed result, not an exception.
     """
     if not frames:
         return ShotStats.not_analysed("no frames")

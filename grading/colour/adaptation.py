@@ -8,7 +8,8 @@ colour-science (``colour.adaptation.CAT_CAT02``, ``RGB_COLOURSPACE_BT709``); CCT
 by Ohno (2013), the CIE daylight locus from CCT by CIE 015:2018.
 
 References: CIE 159:2004, "A colour appearance model for colour management systems: CIECAM02";
-Ohno, Y. (2014), "Practical use and calculation of CCT and Duv", LEUKOS 10(1).
+Ohno, Y. (2014), "Practical use and calculation of CCT and Duv", LEUKOS 10(1); CIE 015:2018,
+"Colorimetry", 4th edition (daylight locus).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ LMS_TO_XYZ = np.linalg.inv(colour.adaptation.CAT_CAT02)
 
 
 def lms_of_xy(xy: Sequence[float]) -> np.ndarray:
-    """CAT02 LMS (3,) of the chromaticity ``xy`` at luminance Y = 1.
+    """CAT02 LMS (3,), float64, of the CIE 1931 chromaticity ``xy`` (2,) at luminance Y = 1.
 
     >>> lms_of_xy(D65_XY).round(4)
     array([ 0.9492,  1.0354,  1.0874])
@@ -55,7 +56,11 @@ def luminance_of_lms(lms: np.ndarray) -> float:
 
 
 def xy_of_lms(lms: np.ndarray) -> np.ndarray:
-    """CIE 1931 xy of CAT02 LMS (..., 3), float64."""
+    """CIE 1931 xy (..., 2), float64, of CAT02 LMS (..., 3).
+
+    >>> xy_of_lms(WHITE_LMS).round(4)
+    array([ 0.3127,  0.329 ])
+    """
     return colour.XYZ_to_xy(np.asarray(lms, dtype=np.float64) @ LMS_TO_XYZ.T)
 
 
@@ -73,7 +78,8 @@ def mired_of_lms(lms: np.ndarray) -> float:
 
 
 def von_kries_matrix(gains: Sequence[float]) -> np.ndarray:
-    """(3, 3) matrix on linear Rec.709 RGB that multiplies the CAT02 responses by ``gains``.
+    """(3, 3) float64 matrix on linear Rec.709 RGB that multiplies the CAT02 responses by
+    ``gains`` (3,): ``LMS_TO_RGB @ diag(gains) @ RGB_TO_LMS`` (von Kries; CIE 159:2004).
 
     >>> bool(np.allclose(von_kries_matrix([1.0, 1.0, 1.0]), np.eye(3)))
     True
@@ -86,6 +92,11 @@ def white_balance_matrix(cct: float) -> np.ndarray:
     """(3, 3) float32 matrix on linear Rec.709 RGB that moves D65 (the Rec.709 white) to CIE
     daylight at ``cct`` K by the von Kries transform in CAT02 cone space (colour-science's
     ``matrix_chromatic_adaptation_VonKries``), keeping the white's luminance Y = 1.
+
+    ``cct`` should lie on the CIE daylight locus's domain, 4000-25000 K (CIE 015:2018); outside
+    it colour-science only warns (``ColourUsageWarning``) and extrapolates. The daylight at
+    :data:`NEUTRAL_CCT` is D65 only to about 1e-3, so this is not exactly the identity there.
+    The matrix is cached: do not modify it in place.
 
     >>> (white_balance_matrix(4000.0) @ np.ones(3, np.float32)).round(3)  # D65 white, warmed
     array([ 1.388,  0.936,  0.496], dtype=float32)

@@ -35,7 +35,14 @@ class CDL:
     The spec's ranges are enforced (slope >= 0, power > 0, saturation >= 0, all finite), as
     OpenColorIO enforces them, so every CDL that exists here can be written and read back by any
     grading system. Invalid values raise :class:`InputError` (the values usually come from a file
-    or an option; readers add the file and line).
+    or an option; readers add the file and line). Values are stored as float tuples.
+
+    >>> CDL(slope=(1, 1, 1)).is_identity
+    True
+    >>> CDL(power=(0.0, 1.0, 1.0))
+    Traceback (most recent call last):
+    ...
+    cinegrade.errors.InputError: CDL power 0 1 1 must be greater than 0 (ASC CDL v1.2)
     """
 
     slope: Triple = (1.0, 1.0, 1.0)
@@ -63,12 +70,17 @@ class CDL:
 
     @property
     def is_identity(self) -> bool:
-        """True when the CDL leaves every value in [0, 1] unchanged."""
+        """True when the CDL leaves every value in [0, 1] unchanged.
+
+        >>> CDL(saturation=0.9).is_identity
+        False
+        """
         return self == CDL()
 
 
 def apply_cdl(rgb: np.ndarray, cdl: CDL, *, clamp: bool = True) -> np.ndarray:
-    """Apply ``cdl`` to display-referred Rec.709 RGB (float, last axis R, G, B), per ASC CDL v1.2.
+    """Apply ``cdl`` to display-referred Rec.709 R'G'B' (..., 3) (float, last axis R, G, B), per
+    ASC CDL v1.2; the same shape back. ``ValueError`` when the last axis is not 3.
 
     With ``clamp`` (the spec, OpenColorIO's ``CDL_ASC``) the SOP result is clamped to [0, 1]
     before the power and the output after saturation, so the result is in [0, 1]. Without it

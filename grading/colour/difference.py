@@ -20,7 +20,8 @@ _BT709 = colour.models.RGB_COLOURSPACE_BT709
 
 
 def lab_of_display(rgb: np.ndarray) -> np.ndarray:
-    """CIELAB (D65) of display-referred Rec.709 R'G'B' (..., 3), float64; L* in [0, 100].
+    """CIELAB (D65) of display-referred Rec.709 R'G'B' (..., 3) in [0, 1] (clipped to it, as
+    :func:`~cinegrade.colour.encodings.display_linear` does): (..., 3) float64, L* in [0, 100].
 
     >>> lab_of_display(np.array([1.0, 1.0, 1.0])).round(3)
     array([ 100.,    0.,    0.])
@@ -30,7 +31,8 @@ def lab_of_display(rgb: np.ndarray) -> np.ndarray:
 
 
 def delta_e_2000(rgb_a: np.ndarray, rgb_b: np.ndarray) -> np.ndarray:
-    """CIEDE2000 between display-referred Rec.709 pixels (..., 3) of equal shape: shape (...).
+    """CIEDE2000 (CIE 142-2001) between display-referred Rec.709 pixels (..., 3) of equal shape:
+    shape (...), float64; about 1 is a just-noticeable difference.
 
     >>> float(delta_e_2000(np.array([0.5, 0.5, 0.5]), np.array([0.5, 0.5, 0.5])))
     0.0

@@ -76,6 +76,16 @@ class Drift:
     - ``saturation``: chroma about Rec.709 luma scaled by this (as the ASC CDL saturation).
     - ``flicker_stops``: standard deviation of a per-frame exposure wobble (stops), white noise
       seeded by ``flicker_seed`` and the frame index (see :func:`flicker_offset`).
+
+    ``ValueError`` for a white balance outside :data:`CCT_RANGE`, contrast or gamma ≤ 0, a
+    negative saturation or flicker, or a lift outside (-0.5, 0.5).
+
+    >>> Drift().is_neutral, Drift(exposure_stops=0.5).is_neutral
+    (True, False)
+    >>> Drift(white_balance_k=3000.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: white_balance_k 3000.0 K is outside 4000.0-25000.0 K
     """
 
     white_balance_k: float = NEUTRAL_CCT
@@ -102,7 +112,11 @@ class Drift:
         return dataclasses.replace(self, flicker_seed=0) == Drift()
 
     def to_json(self) -> str:
-        """The drift as a JSON object with a ``version`` field (schema: the dataclass fields)."""
+        """The drift as a JSON object with a ``version`` field (schema: the dataclass fields).
+
+        >>> Drift.from_json(Drift(exposure_stops=0.5).to_json()) == Drift(exposure_stops=0.5)
+        True
+        """
         return json.dumps({"version": JSON_VERSION, **dataclasses.asdict(self)}, indent=2) + "\n"
 
     @classmethod
@@ -120,7 +134,14 @@ class Drift:
 def flicker_offset(drift: Drift, frame_index: int) -> float:
     """Exposure offset (stops) of frame ``frame_index``: normal with σ = ``drift.flicker_stops``,
     independent per frame and reproducible from (``flicker_seed``, ``frame_index``) alone, so any
-    frame can be rendered without the ones before it."""
+    frame can be rendered without the ones before it.
+
+    >>> flicker_offset(Drift(), 7)
+    0.0
+    >>> wobbly = Drift(flicker_stops=0.05, flicker_seed=1)
+    >>> flicker_offset(wobbly, 3) == flicker_offset(wobbly, 3)
+    True
+    """
     if drift.flicker_stops == 0:
         return 0.0
     rng = np.random.default_rng([drift.flicker_seed, frame_index])
@@ -133,14 +154,18 @@ def apply_drift(rgb: np.ndarray, drift: Drift, frame_index: int = 0) -> np.ndarr
     In linear light (BT.1886, see the module docstring): white balance (von Kries/CAT02 matrix),
     exposure (gain 2 ** (exposure_stops + flicker_offset)), contrast (power about 18 % grey).
     Then on display-encoded values: gamma (power), lift, saturation about Rec.709 luma. Result
-    clipped to [0, 1], float32. A neutral drift returns the input unchanged (as float32).
+    clipped to [0, 1], float32, the shape of ``rgb``. A neutral drift returns the input
+    unchanged (as float32).
+
+    >>> apply_drift(np.array([0.5, 0.5, 0.5]), Drift(exposure_stops=1.0)).round(4)  # 0.5 · 2 ** (1 / 2.4)
+    array([ 0.6674,  0.6674,  0.6674], dtype=float32)
     """
     out = np.asarray(rgb, dtype=np.float32)
     if drift.is_neutral:
         return out.copy()
     stops = drift.exposure_stops + flicker_offset(drift, frame_index)
     if drift.white_balance_k != NEUTRAL_CCT or stops != 0 or drift.contrast != 1:
-        linear = display_linear(out)
+        linear = display_linear(out, np.float64)
         if drift.white_balance_k != NEUTRAL_CCT:
             linear = linear @ white_balance_matrix(float(drift.white_balance_k)).T
         linear = np.clip(linear, 0.0, None) * np.float32(2.0**stops)
@@ -164,7 +189,8 @@ def predict_drift(pa: np.ndarray, parameters: np.ndarray) -> np.ndarray:
     (log L, log M, log S cone gains, log contrast, lift, log saturation), in the order a drift
     acts: von Kries gains in CAT02 cone space on linear light (white balance and exposure), a
     power about 18 % grey (contrast; with the gains it also covers a display gamma), the BT.1886
-    encoding, a lift of black, then saturation about Rec.709 luma. Unclipped.
+    encoding, a lift of black, then saturation about Rec.709 luma. Unclipped; (N, 3) float64
+    (``pa`` must be 2-D).
 
     >>> grey = np.array([[0.5, 0.5, 0.5]])
     >>> predict_drift(grey, np.array([np.log(2.0)] * 3 + [0.0, 0.0, 0.0])).round(4)  # 0.5 · 2 ** (1 / 2.4)
@@ -188,7 +214,18 @@ def fit_drift(pa: np.ndarray, pb: np.ndarray) -> tuple[np.ndarray, float, float,
     Each term changes pixels in its own way — a white balance or exposure as a gain of cone
     responses, whatever the pixel; saturation in proportion to the pixel's chroma; contrast with
     its distance from grey; a lift with its darkness — so shared content separates them, where
-    frame means cannot. None when fewer than 100 pairs or the fit fails.
+    frame means cannot. None when fewer than 100 pairs or the fit fails. ``pa`` and ``pb``:
+    (N, 3) float, at most :data:`FIT_MAX_PIXELS` of them used; the gains come back as (3,)
+    float64, the other three as floats (ratios, and the lift in display units).
+
+    >>> rng = np.random.default_rng(0)
+    >>> pa = rng.uniform(0.05, 0.95, (2000, 3))
+    >>> pb = predict_drift(pa, np.array([0.1, 0.0, -0.1, 0.0, 0.0, 0.0]))  # warmer
+    >>> gains, saturation, contrast, lift = fit_drift(pa, pb)
+    >>> bool(np.allclose(np.log(gains), [0.1, 0.0, -0.1], atol=1e-3))
+    True
+    >>> fit_drift(pa[:50], pb[:50]) is None
+    True
     """
     from scipy.optimize import least_squares
 
@@ -244,8 +281,13 @@ def undo_drift(rgb: np.ndarray, parameters: Sequence[float]) -> np.ndarray:
 
 
 def drift_summary(parameters: np.ndarray) -> dict:
-    """Drift parameters as the units continuity reports: exposure (stops, of white's
-    luminance), white balance (mired, positive = warmer), contrast, lift, saturation."""
+    """Drift parameters (6,) as the units continuity reports: exposure (stops, of white's
+    luminance), white balance (mired, positive = warmer), contrast and saturation ratios, lift
+    (display units); rounded.
+
+    >>> drift_summary(np.array([np.log(2.0)] * 3 + [0.0, 0.0, 0.0]))  # every cone gain doubled
+    {'exposure_stops': 1.0, 'mired': 0.0, 'contrast': 1.0, 'lift': 0.0, 'saturation': 1.0}
+    """
     p = np.asarray(parameters, dtype=np.float64)
     exposure, mired = gains_exposure_mired(np.exp(p[:3]))
     return {"exposure_stops": round(exposure, 4), "mired": round(mired, 3),

@@ -27,19 +27,21 @@ MID_GREY_LINEAR = 0.18
 MID_GREY_DISPLAY = MID_GREY_LINEAR ** (1 / 2.4)
 
 
-def display_linear(rgb: np.ndarray) -> np.ndarray:
+def display_linear(rgb: np.ndarray, precision: type = np.float32) -> np.ndarray:
     """Display-referred Rec.709 R'G'B' (any shape, [0, 1]; clipped to it) → display light by
-    the BT.1886 EOTF at L_W = 1, L_B = 0; float32.
+    the BT.1886 EOTF at L_W = 1, L_B = 0; float32, computed in ``precision`` (float32 for
+    speed; the drift generator takes float64, as colour-science computes it).
 
-    Equal to colour-science's ``colour.models.eotf_BT1886`` (a test holds it), in float32 for
-    speed.
+    Equal to colour-science's ``colour.models.eotf_BT1886`` (a test holds it).
 
     >>> float(display_linear(np.array([0.5]))[0])  # doctest: +ELLIPSIS
     0.1894...
     >>> float(display_linear(np.array([MID_GREY_DISPLAY]))[0])  # doctest: +ELLIPSIS
     0.1799...
     """
-    return np.power(np.clip(np.asarray(rgb, dtype=np.float32), 0.0, 1.0), BT1886_GAMMA)
+    encoded = np.clip(np.asarray(rgb, dtype=precision), 0.0, 1.0)
+    return np.power(encoded, precision(BT1886_GAMMA) if precision is np.float32 else 2.4
+                    ).astype(np.float32, copy=False)
 
 
 def display_encoded(linear: np.ndarray) -> np.ndarray:

@@ -36,7 +36,18 @@ MAX_1D_SIZE = 65536
 def bake_lut3d(grade: Grade, size: int = 33, name: str = "cinegrade",
                domain: tuple[float, float] = (0.0, 1.0)) -> LUT3D:
     """Sample ``grade`` (an RGB -> RGB function on float64 arrays, RGB in the last axis) on a
-    ``size``³ lattice spanning ``domain`` on every axis: 33 or 65 for interchange."""
+    ``size``³ lattice spanning ``domain`` on every axis: 33 or 65 for interchange. The table is
+    (size, size, size, 3) float64, indexed [r, g, b].
+
+    :class:`InputError` for a size outside 2..:data:`MAX_3D_SIZE`; ``ValueError`` when the grade
+    changes the shape or returns non-finite values.
+
+    >>> lut = bake_lut3d(lambda rgb: rgb ** 2, size=3)
+    >>> lut.table.shape
+    (3, 3, 3, 3)
+    >>> lut.table[2, 1, 0]  # at R' 1, G' 0.5, B' 0
+    array([ 1.  ,  0.25,  0.  ])
+    """
     if not 2 <= size <= MAX_3D_SIZE:
         raise InputError(f"3D LUT size {size} is outside 2..{MAX_3D_SIZE}")
     bounds = np.array([[domain[0]] * 3, [domain[1]] * 3], dtype=np.float64)
@@ -50,7 +61,16 @@ def bake_lut3x1d(grade: Grade, size: int = 4096, name: str = "cinegrade",
     """Sample a channel-independent ``grade`` (each output channel depends on its own input
     channel only, e.g. a CDL without saturation, a tone curve) into three 1D curves.
 
-    Raises ValueError when ``grade`` mixes channels: such a grade needs a 3D LUT.
+    The table is (size, 3) float64. :class:`InputError` for a size outside
+    2..:data:`MAX_1D_SIZE`; ``ValueError`` when ``grade`` mixes channels (such a grade needs a
+    3D LUT), changes the shape or returns non-finite values.
+
+    >>> bake_lut3x1d(lambda rgb: rgb * 0.5, size=5).table[:, 0]
+    array([ 0.   ,  0.125,  0.25 ,  0.375,  0.5  ])
+    >>> bake_lut3x1d(lambda rgb: rgb[..., ::-1], size=5)
+    Traceback (most recent call last):
+    ...
+    ValueError: the grade mixes channels (e.g. saturation); bake a 3D LUT instead
     """
     if not 2 <= size <= MAX_1D_SIZE:
         raise InputError(f"1D LUT size {size} is outside 2..{MAX_1D_SIZE}")
@@ -67,7 +87,13 @@ def bake_lut3x1d(grade: Grade, size: int = 4096, name: str = "cinegrade",
 def log2_shaper(min_exposure: float = -6.5, max_exposure: float = 6.5, middle_grey: float = 0.18,
                 size: int = 4096) -> LUT3x1D:
     """A 1D shaper for scene-linear input: colour-science's Log2 encoding (stops around
-    ``middle_grey``) sampled over [grey·2^min, grey·2^max], mapping that range to [0, 1]."""
+    ``middle_grey``) sampled over [grey·2^min, grey·2^max], mapping that range to [0, 1]; middle
+    grey lands on -min / (max - min), 0.5 by default. No checks on the arguments.
+
+    >>> shaper = log2_shaper()
+    >>> apply_lut(np.array([0.18 * 2 ** -6.5, 0.18 * 2 ** 6.5, 0.18]), shaper).round(4)
+    array([ 0. ,  1. ,  0.5])
+    """
     low, high = middle_grey * 2.0 ** min_exposure, middle_grey * 2.0 ** max_exposure
     bounds = np.array([[low] * 3, [high] * 3])
     table = log_encoding_Log2(LUT3x1D.linear_table(size, bounds), middle_grey, min_exposure,
@@ -79,7 +105,14 @@ def bake_shaper_lut3d(grade: Grade, shaper: LUT3x1D, size: int = 33,
                       name: str = "cinegrade") -> LUTSequence:
     """Bake ``grade`` behind ``shaper`` (increasing curves into [0, 1], e.g. :func:`log2_shaper`):
     the cube's lattice point v holds grade(shaper⁻¹(v)), so inputs over the shaper's whole domain
-    (scene-linear, HDR) get the cube's resolution where the shaper puts it."""
+    (scene-linear, HDR) get the cube's resolution where the shaper puts it. ``ValueError`` when
+    the shaper is not strictly increasing on every channel, or as :func:`bake_lut3d` for the
+    grade.
+
+    >>> halve = bake_shaper_lut3d(lambda rgb: rgb * 0.5, log2_shaper(), size=17)
+    >>> apply_lut(np.array([0.18, 0.18, 0.18]), halve).round(4)  # grey sits on a lattice point
+    array([ 0.09,  0.09,  0.09])
+    """
     table = np.asarray(shaper.table, dtype=np.float64)
     grid = LUT3x1D.linear_table(len(table), shaper.domain)
     if np.any(np.diff(table, axis=0) <= 0):
@@ -108,7 +141,12 @@ def apply_lut(rgb: np.ndarray, lut: AnyLUT | LUT1D) -> np.ndarray:
 
     3D: tetrahedral, input clamped to the domain (as colour-science and OpenColorIO do). 1D:
     linear, input clamped to the domain (as OpenColorIO does). A sequence applies its LUTs in
-    order. Returns float32 for float32 input, else float64.
+    order. Returns the shape of ``rgb``, float32 for float32 input, else float64. ``ValueError``
+    when the last axis is not 3, ``TypeError`` for another kind of LUT.
+
+    >>> invert = bake_lut3d(lambda rgb: 1.0 - rgb, size=2)
+    >>> apply_lut(np.array([0.25, 0.5, 0.75]), invert).round(6)
+    array([ 0.75,  0.5 ,  0.25])
     """
     rgb = np.asarray(rgb)
     if rgb.shape[-1:] != (3,):
@@ -138,8 +176,16 @@ def apply_lut3d(rgb: np.ndarray, lut: LUT3D) -> np.ndarray:
     for 1080p float32 with a 33³ LUT on this (shared, noisy) machine, about twice per core what a
     numba-compiled parallel tetrahedral kernel reached (~85 MP/s per thread), with no JIT and
     no threads to oversubscribe in a process pool (``benchmarks/lut_apply.py``). The processor
-    is cached on the LUT object (see :func:`_processor`). Sizes above OpenColorIO's 129 fall back
-    to colour-science (slow, exact). Returns float32 for float32 input, else float64.
+    is cached per LUT object (see :func:`_processor`). Sizes above OpenColorIO's 129 fall back
+    to colour-science (slow, exact). Returns the shape of ``rgb``, float32 for float32 input,
+    else float64. :class:`InputError` for a LUT with an explicit (non-uniform) domain,
+    ``ValueError`` when the last axis is not 3.
+
+    >>> square = bake_lut3d(lambda rgb: rgb ** 2, size=3)  # lattice values 0, 0.25, 1
+    >>> apply_lut3d(np.array([[0.25, 0.5, 0.75]], np.float32), square).round(4)
+    array([[ 0.125,  0.25 ,  0.625]], dtype=float32)
+    >>> apply_lut3d(np.array([0.5, 0.5, 1.5]), square).round(4)  # clamped to the domain
+    array([ 0.25,  0.25,  1.  ])
     """
     if lut.is_domain_explicit():
         raise InputError("3D LUTs with an explicit (non-uniform) domain are not supported")

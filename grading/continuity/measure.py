@@ -55,9 +55,11 @@ class CutMeasure:
 
     ``exposure_stops``: B − A, stops of linear light. ``mired``: B − A illuminant, mired (positive
     = B warmer). ``saturation_ratio``: B / A chroma. ``contrast_ratio``: B / A spread of log
-    luminance. ``black_level``: B − A display luma at black. ``delta_e``: median CIEDE2000 between
-    shared pixels (aligned only; median). ``overlap``: share of A's frame B covers. ``method``:
-    :data:`ALIGNED` or :data:`GLOBAL`.
+    luminance. ``black_level``: B − A display luma at black (aligned: the fitted lift; global:
+    the difference of 1st-percentile luma). ``delta_e``: median CIEDE2000 between shared pixels
+    (aligned only). ``overlap``: share of A's frame B covers. ``inliers``, ``pixels``: matched
+    keypoints and pixel pairs the aligned measure rests on. ``method``: :data:`ALIGNED` or
+    :data:`GLOBAL`.
     """
 
     method: str
@@ -73,10 +75,17 @@ class CutMeasure:
 
     @property
     def aligned(self) -> bool:
+        """Whether the cut was measured on shared content (:data:`ALIGNED`)."""
         return self.method == ALIGNED
 
     def to_json(self) -> dict:
+        """The fields as a JSON-ready dict."""
         return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> CutMeasure:
+        """What :meth:`to_json` gave."""
+        return cls(**data)
 
 
 def measure_cut(frames_a: Sequence[np.ndarray], frames_b: Sequence[np.ndarray],
@@ -85,7 +94,9 @@ def measure_cut(frames_a: Sequence[np.ndarray], frames_b: Sequence[np.ndarray],
                 settings: MeasureSettings = MeasureSettings()) -> CutMeasure:
     """How shot B differs from shot A (see the module docstring): on aligned shared pixels when
     the shots share content, else from the whole-shot statistics (``None`` fields when those are
-    missing too). Frames: display-referred Rec.709 float (H, W, 3), one size per shot."""
+    missing too). Frames: display-referred Rec.709 float (H, W, 3) in [0, 1], one size per shot;
+    features computed from them when not given. Of the well-supported alignments, the three
+    nearest the cut are tried in turn."""
     if len(frames_a) and len(frames_b):
         features_a = features_a or shot_features(frames_a, settings)
         features_b = features_b or shot_features(frames_b, settings)
@@ -133,7 +144,8 @@ def measure_aligned(frame_a: np.ndarray, frame_b: np.ndarray, matrix: np.ndarray
     """Measure B against A on their :func:`shared_pixels`; ``matrix`` maps B's (x, y) onto A's.
     The white-balance change is read as how far the fitted cone gains move D65 (the Rec.709
     white, what the neutral surfaces of a balanced shot show), in mired. None when they share
-    too few usable pixels."""
+    too few usable pixels or the fit fails. Frames: display-referred Rec.709 float (H, W, 3);
+    ``matrix``: (3, 3) homogeneous, pixel coordinates."""
     shared = shared_pixels(frame_a, frame_b, matrix, settings)
     if shared is None:
         return None

@@ -114,7 +114,9 @@ table{border-collapse:collapse;font-size:.85em}td,th{border:1px solid #ddd;paddi
 
 
 def render_report(result, title: str = "continuity check") -> str:
-    """The page for a :class:`cinegrade.continuity.run.ContinuityResult`."""
+    """The page (HTML text) for a :class:`cinegrade.continuity.run.ContinuityResult`: shots in
+    track then record order; exposure in stops, white balance in mired (reliable illuminants
+    only), saturation in display units."""
     shots = sorted(result.shots, key=lambda s: (s.track_index, s.record.start))
     by_clip: dict[int, list[ContinuityWarning]] = {}
     for warning in result.warnings:

@@ -74,6 +74,9 @@ class ContinuitySettings:
     - ``flash_frames`` 3: a clip shorter than 3 frames is almost always an editing accident.
     - ``black_luma`` 0.03: a sampled frame whose 99th percentile display luma is under 3 %
       is black (a gap in a render, a failed generation).
+
+    :class:`InputError` for a value that is not a finite number ≥ 0, or an
+    ``unaligned_tolerance`` below 1.
     """
 
     exposure_stops: float = 0.22
@@ -110,7 +113,13 @@ class ContinuitySettings:
 
     def replace(self, values: Mapping[str, Any], path: str | os.PathLike | None = None
                 ) -> ContinuitySettings:
-        """These settings with ``values`` (setting name → number; text is parsed) changed."""
+        """These settings with ``values`` (setting name → number; text is parsed; ``-`` in a
+        name read as ``_``) changed. :class:`InputError` (naming ``path`` when given) for an
+        unknown name or a value that is no valid number.
+
+        >>> ContinuitySettings().replace({"exposure-stops": "0.3"}).exposure_stops
+        0.3
+        """
         known = {item.name: item for item in dataclasses.fields(self)}
         changes = {}
         for name, value in values.items():
@@ -139,7 +148,9 @@ class ContinuitySettings:
 def load_settings(path: str | os.PathLike, base: ContinuitySettings = ContinuitySettings()
                   ) -> ContinuitySettings:
     """Settings from a TOML (``.toml``) or JSON file: setting names as keys, at the top level or
-    in a ``[continuity]`` table (``{"continuity": {...}}``)."""
+    in a ``[continuity]`` table (``{"continuity": {...}}``); values change ``base``.
+    :class:`InputError` with file (and line where the parser gives one) for an unreadable file,
+    invalid TOML or JSON, a document that is not a table, or bad settings."""
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -213,11 +224,13 @@ class ContinuityWarning:
         return abs(self.value) / self.threshold
 
     def to_json(self) -> dict[str, Any]:
+        """The fields as a JSON-ready dict (the report's and the marker metadata's schema)."""
         return dataclasses.asdict(self)
 
 
 def worst_first(warnings: Iterable[ContinuityWarning]) -> list[ContinuityWarning]:
-    """Errors before warnings, then by how far past the threshold, then by timeline position."""
+    """Errors before warnings before infos, then by how far past the threshold, then by timeline
+    position. ``ValueError`` for a severity not in :data:`SEVERITIES`."""
     return sorted(warnings, key=lambda w: (-SEVERITIES.index(w.severity), -w.excess,
                                            w.record_frame, w.rule))
 
@@ -262,6 +275,7 @@ class Rule:
     name = ""
 
     def check(self, data: CheckInput, settings: ContinuitySettings) -> Iterator[ContinuityWarning]:
+        """The warnings this rule finds in ``data`` with ``settings``' thresholds."""
         raise NotImplementedError
 
 
@@ -273,6 +287,7 @@ class CutRule(Rule):
     what = ""
 
     def value(self, measure: CutMeasure) -> float | None:
+        """The cut's value in :attr:`unit` (signed: B − A), or None when not measured."""
         raise NotImplementedError
 
     def check(self, data: CheckInput, settings: ContinuitySettings) -> Iterator[ContinuityWarning]:
@@ -305,6 +320,8 @@ class CutRule(Rule):
 
 
 class ExposureJump(CutRule):
+    """Exposure B − A across a cut, stops (:attr:`ContinuitySettings.exposure_stops`)."""
+
     name, unit, setting, what = "exposure_jump", "stops", "exposure_stops", "exposure jumps"
 
     def value(self, measure: CutMeasure) -> float | None:
@@ -312,6 +329,9 @@ class ExposureJump(CutRule):
 
 
 class WhiteBalanceJump(CutRule):
+    """White balance B − A across a cut, mired, positive = B warmer
+    (:attr:`ContinuitySettings.white_balance_mired`)."""
+
     name, unit, setting, what = ("white_balance_jump", "mired", "white_balance_mired",
                                  "white balance jumps (+ warmer)")
     digits = 0
@@ -328,6 +348,9 @@ def _percent(ratio: float | None) -> float | None:
 
 
 class SaturationJump(CutRule):
+    """Saturation B / A across a cut as a percent change, symmetric in log
+    (:attr:`ContinuitySettings.saturation_percent`)."""
+
     name, unit, setting, what = "saturation_jump", "%", "saturation_percent", "saturation jumps"
     digits = 0
 
@@ -336,6 +359,9 @@ class SaturationJump(CutRule):
 
 
 class ContrastJump(CutRule):
+    """Contrast (log-luminance slope) B / A across a cut as a percent change, symmetric in log
+    (:attr:`ContinuitySettings.contrast_percent`)."""
+
     name, unit, setting, what = "contrast_jump", "%", "contrast_percent", "contrast jumps"
     digits = 0
 
@@ -344,6 +370,8 @@ class ContrastJump(CutRule):
 
 
 class BlackLevelJump(CutRule):
+    """Black level B − A across a cut, display units 0–1 (:attr:`ContinuitySettings.black_level`)."""
+
     name, unit, setting, what = "black_level_jump", "display", "black_level", "black level jumps"
     digits = 3
 
@@ -352,6 +380,9 @@ class BlackLevelJump(CutRule):
 
 
 class ColourDifference(CutRule):
+    """Median CIEDE2000 (CIE 142-2001) over the content both shots share; aligned cuts only
+    (:attr:`ContinuitySettings.delta_e`)."""
+
     name, unit, setting, what = "colour_difference", "ΔE00", "delta_e", "colour differs by"
     digits = 1
 
@@ -370,11 +401,13 @@ class ShotRule(Rule):
 
     def check_shot(self, shot: Shot, stats: ShotStats, settings: ContinuitySettings,
                    scene: str | None) -> Iterator[ContinuityWarning]:
+        """The warnings of one analysed shot (``scene``: its label)."""
         raise NotImplementedError
 
     def warn(self, shot: Shot, severity: str, message: str, value: float | None = None,
              threshold: float | None = None, unit: str = "", scene: str | None = None
              ) -> ContinuityWarning:
+        """A warning of this rule on ``shot``, at its first record frame."""
         return ContinuityWarning(rule=self.name, severity=severity, clip=shot.clip_name,
                                  clip_index=shot.index, record_frame=shot.record.start,
                                  message=message, value=value, threshold=threshold, unit=unit,
@@ -382,6 +415,9 @@ class ShotRule(Rule):
 
 
 class Flicker(Rule):
+    """Frame-to-frame exposure wobble of a shot, stops RMS: on registered content where
+    measured, else the statistics' frame means (:attr:`ContinuitySettings.flicker_stops`)."""
+
     name = "flicker"
 
     def check(self, data, settings):
@@ -402,6 +438,9 @@ class Flicker(Rule):
 
 
 class ColourWobble(ShotRule):
+    """Spread (max − min, mired) of the illuminant over a shot's sampled frames, for shots with a
+    reliable illuminant (:attr:`ContinuitySettings.colour_wobble_mired`)."""
+
     name = "colour_wobble"
 
     def check_shot(self, shot, stats, settings, scene):
@@ -417,6 +456,8 @@ class ColourWobble(ShotRule):
 
 
 class Clipping(ShotRule):
+    """Share of a shot's pixels clipped to white or crushed to black (warnings only)."""
+
     name = "clipping"
 
     def check_shot(self, shot, stats, settings, scene):
@@ -431,6 +472,9 @@ class Clipping(ShotRule):
 
 
 class BlackFrames(ShotRule):
+    """A black shot (99th percentile display luma under ``black_luma``: error), or black sampled
+    frames (median exposure at or below ``black_luma`` decoded by BT.1886: warning)."""
+
     name = "black_frames"
 
     def check_shot(self, shot, stats, settings, scene):
@@ -448,6 +492,8 @@ class BlackFrames(ShotRule):
 
 
 class FlashFrames(Rule):
+    """Clips shorter than ``flash_frames`` record frames (error)."""
+
     name = "flash_frame"
 
     def check(self, data, settings):
@@ -461,6 +507,9 @@ class FlashFrames(Rule):
 
 
 class OfflineMedia(Rule):
+    """Clips without a media reference, with remote media, or with media a probe could not
+    find or read (error); generators are exempt."""
+
     name = "offline_media"
 
     def check(self, data, settings):
@@ -535,6 +584,7 @@ def check_continuity(data: CheckInput, settings: ContinuitySettings = Continuity
 
 
 def failing(warnings: Iterable[ContinuityWarning], fail_on: str) -> bool:
-    """Whether any warning is of severity ``fail_on`` or worse."""
+    """Whether any warning is of severity ``fail_on`` or worse; ``ValueError`` for a severity
+    not in :data:`SEVERITIES`."""
     level = SEVERITIES.index(fail_on)
     return any(SEVERITIES.index(w.severity) >= level for w in warnings)

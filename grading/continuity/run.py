@@ -18,8 +18,9 @@ import concurrent.futures
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from cinegrade.analysis.cache import cache_key
 from cinegrade.analysis.run import analyse_shots
-from cinegrade.analysis.sampler import SampleSettings
+from cinegrade.analysis.sampler import SampleSettings, shot_identity
 from cinegrade.analysis.stats import ShotStats
 from cinegrade.continuity.measure import CutMeasure, measure_cut
 from cinegrade.continuity.rules import (
@@ -29,7 +30,8 @@ from cinegrade.continuity.rules import (
     Cut,
     check_continuity,
 )
-from cinegrade.correspondence.views import ShotView, shot_views
+from cinegrade.correspondence.align import MeasureSettings
+from cinegrade.correspondence.views import VIEW_SETTINGS, ShotView, shot_views
 from cinegrade.timeline.scenes import consecutive_pairs, group_scenes
 from cinegrade.timeline.shots import Shot
 
@@ -83,18 +85,99 @@ def run_continuity(shots: Sequence[Shot], settings: ContinuitySettings = Continu
                    scene_by: str = "markers", probes: Mapping[int, object] | None = None,
                    sample_settings: SampleSettings = SampleSettings(),
                    executor: concurrent.futures.Executor | None = None, cache=None,
-                   progress: Callable[[int], None] | None = None) -> ContinuityResult:
-    """Check ``shots`` (video shots of one timeline): see the module docstring."""
+                   progress: Callable[[int], None] | None = None, all_views: bool = False
+                   ) -> ContinuityResult:
+    """Check ``shots`` (video shots of one timeline): see the module docstring. Every cut is
+    measured (grouping by content needs that), but only cuts within one scene are judged by the
+    rules. Bad media never raises (those shots go unanalysed);
+    :class:`~cinegrade.errors.ChoiceError` (field ``scene_by``) for an unknown grouping.
+
+    With a ``cache`` (:class:`~cinegrade.analysis.cache.StatsCache`) each cut's measure and each
+    shot's flicker are kept too, so that a second check decodes nothing; ``views`` of the result
+    then hold only the shots that had to be measured, unless ``all_views`` (a report's
+    thumbnails)."""
     shots = tuple(shots)
     analysed = analyse_shots(shots, sample_settings, executor, cache, progress)
     stats = {result.shot.index: result.stats for result in analysed}
-    views = shot_views(shots, executor)
     pairs = consecutive_pairs(shots)
-    measures = measure_pairs(pairs, views, stats, executor)
+    keys = _view_keys(shots) if cache is not None else {}
+    measures = _cached_measures(pairs, keys, cache)
+    flicker = _cached_flicker(shots, keys, cache)
+    needed = {s.index for s in shots if s.index not in flicker} | \
+        {i for a, b in pairs if (a.index, b.index) not in measures for i in (a.index, b.index)}
+    if all_views:
+        needed = {s.index for s in shots}
+    views = shot_views([s for s in shots if s.index in needed], executor)
+    todo = [(a, b) for a, b in pairs if (a.index, b.index) not in measures]
+    measured = measure_pairs(todo, views, stats, executor)
+    measures.update(measured)
+    for index, view in views.items():
+        if view.flicker is not None:
+            flicker[index] = view.flicker
+    if cache is not None:
+        _store(cache, keys, measured, views, stats)
     scenes = group_scenes(shots, scene_by, {key: m.aligned for key, m in measures.items()})
     cuts = tuple(Cut(before, after, measures[(before.index, after.index)], scenes[after.index])
                  for before, after in pairs if scenes[before.index] == scenes[after.index])
-    flicker = {index: view.flicker for index, view in views.items() if view.flicker is not None}
     data = CheckInput(shots, stats, cuts, probes or {}, scenes, flicker)
     warnings = tuple(check_continuity(data, settings))
     return ContinuityResult(shots, stats, views, cuts, scenes, warnings, probes or {})
+
+
+#: Bump when how a cut or a shot's flicker is measured changes: cached measures of other
+#: versions are not found.
+MEASURE_VERSION = 1
+
+
+def _view_keys(shots: Sequence[Shot]) -> dict[int, str]:
+    """A cache key of each shot's view: media identity, source range, view and measure settings."""
+    keys = {}
+    for shot in shots:
+        identity = shot_identity(shot)
+        if identity is not None:
+            keys[shot.index] = cache_key(identity, shot.source,
+                                         ("views", MEASURE_VERSION, VIEW_SETTINGS, MeasureSettings()))
+    return keys
+
+
+def _pair_key(keys: Mapping[int, str], a: Shot, b: Shot) -> str | None:
+    if a.index not in keys or b.index not in keys:
+        return None
+    return cache_key(("cut", keys[a.index], keys[b.index]), None, None)
+
+
+def _cached_measures(pairs, keys, cache) -> dict[tuple[int, int], CutMeasure]:
+    found = {}
+    for a, b in pairs:
+        key = _pair_key(keys, a, b) if cache is not None else None
+        value = cache.get_json(key) if key is not None else None
+        if value is not None:
+            found[(a.index, b.index)] = CutMeasure.from_json(value)
+    return found
+
+
+def _cached_flicker(shots, keys, cache) -> dict[int, float]:
+    found = {}
+    for shot in shots:
+        value = cache.get_json(keys[shot.index]) if shot.index in keys else None
+        if value is not None and value.get("flicker") is not None:
+            found[shot.index] = float(value["flicker"])
+    return found
+
+
+def _store(cache, keys, measured, views, stats) -> None:
+    """Keep what was measured on readable shots (a cut whose shots could not be read is
+    measured again next time: the media may be fixed)."""
+    for (a, b), measure in measured.items():
+        if a in views and b in views:
+            key = _pair_key(keys, _Index(a), _Index(b))
+            if key is not None:
+                cache.put_json(key, measure.to_json())
+    for index, view in views.items():
+        if index in keys and view.flicker is not None:
+            cache.put_json(keys[index], {"flicker": view.flicker})
+
+
+@dataclass(frozen=True)
+class _Index:
+    index: int

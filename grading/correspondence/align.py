@@ -44,6 +44,11 @@ class MeasureSettings:
     #: for the alignment to be believed: right alignments of the demo's reframings reach
     #: 0.79–1.0, of its two cameras (parallax) 0.53–0.73; forced wrong ones 0.10–0.15
     min_agreement: float = 0.3
+    #: keypoint detector and matcher (:data:`DETECTORS`). OpenCV's ORB aligns 10-20x faster and
+    #: measured better on the continuity benchmark (black-level recall 32/33 against 31/33, the
+    #: same false alarms) but 0.02 ΔE2000 worse on the match benchmark's mean (1.07 against
+    #: 1.05), so scikit-image's stays the default until that is closed
+    detector: str = "orb-skimage"
 
 
 @dataclass(frozen=True)
@@ -78,20 +83,15 @@ def _luma(rgb: np.ndarray) -> np.ndarray:
 
 def shot_features(frames: Sequence[np.ndarray], settings: MeasureSettings = MeasureSettings()
                   ) -> ShotFeatures:
-    """ORB features of each frame (display-referred Rec.709; detected on Rec.709 luma Y')."""
-    from skimage.feature import ORB
-
+    """Keypoints and descriptors of each frame (display-referred Rec.709 (H, W, 3) float in
+    [0, 1]; detected on Rec.709 luma Y') by the detector :data:`DETECTORS` names
+    ``settings.detector``."""
+    detect = DETECTORS[settings.detector].detect
     keypoints, descriptors = [], []
     for frame in frames:
-        orb = ORB(n_keypoints=settings.keypoints, fast_threshold=0.04, downscale=1.25,
-                  n_scales=10)
-        try:
-            orb.detect_and_extract(_luma(frame).astype(np.float64))
-            keypoints.append(np.asarray(orb.keypoints, dtype=np.float32))
-            descriptors.append(np.asarray(orb.descriptors, dtype=bool))
-        except (RuntimeError, ValueError, IndexError):  # flat frame: no keypoints at all
-            keypoints.append(np.zeros((0, 2), np.float32))
-            descriptors.append(np.zeros((0, 256), bool))
+        found, described = detect(_luma(frame), settings)
+        keypoints.append(found)
+        descriptors.append(described)
     width = int(frames[0].shape[1]) if len(frames) else 0
     return ShotFeatures(tuple(keypoints), tuple(descriptors), width)
 
@@ -107,33 +107,121 @@ def align(a: ShotFeatures, b: ShotFeatures, settings: MeasureSettings = MeasureS
 
 def alignments(a: ShotFeatures, b: ShotFeatures, settings: MeasureSettings = MeasureSettings()
                ) -> list[Alignment]:
-    """Every frame pair's similarity transform with enough inliers, best supported first."""
-    from skimage.feature import match_descriptors
-    from skimage.measure import ransac
-    from skimage.transform import SimilarityTransform
-
+    """Every frame pair's similarity transform with enough inliers, best supported first
+    (features of both shots from the same detector)."""
+    detector = DETECTORS[settings.detector]
     found: list[Alignment] = []
     residual = max(1.0, settings.residual * max(a.width, 1))
     for ia, (ka, da) in enumerate(zip(a.keypoints, a.descriptors)):
         for ib, (kb, db) in enumerate(zip(b.keypoints, b.descriptors)):
             if len(ka) < 4 or len(kb) < 4:
                 continue
-            matches = match_descriptors(da, db, cross_check=True, max_ratio=0.85)
-            if len(matches) < settings.min_inliers:
+            pairs = detector.match(da, db)
+            if len(pairs) < settings.min_inliers:
                 continue
-            source = kb[matches[:, 1]][:, ::-1].astype(np.float64)
-            target = ka[matches[:, 0]][:, ::-1].astype(np.float64)
-            model, inliers = ransac((source, target), SimilarityTransform, min_samples=3,
-                                    residual_threshold=residual, max_trials=300, rng=0)
-            if not model or inliers is None:
+            source = kb[pairs[:, 1]][:, ::-1].astype(np.float64)
+            target = ka[pairs[:, 0]][:, ::-1].astype(np.float64)
+            fitted = detector.similarity(source, target, residual)
+            if fitted is None:
                 continue
-            count = int(inliers.sum())
-            scale = math.sqrt(abs(np.linalg.det(model.params[:2, :2])))
+            matrix, count = fitted
+            scale = math.sqrt(abs(np.linalg.det(matrix[:2, :2])))
             if count < settings.min_inliers or not 0.2 < scale < 5:
                 continue
-            found.append(Alignment(ia, ib, tuple(tuple(float(v) for v in row)
-                                                 for row in model.params), count, len(matches)))
+            found.append(Alignment(ia, ib, tuple(tuple(float(v) for v in row) for row in matrix),
+                                   count, len(pairs)))
     return sorted(found, key=lambda alignment: -alignment.inliers)
+
+
+class OpenCVORB:
+    """ORB (Rublee et al. 2011) in OpenCV: FAST keypoints over a pyramid, rotated BRIEF binary
+    descriptors (32 bytes); mutual nearest neighbours under the Hamming distance with Lowe's
+    ratio test; a similarity transform by RANSAC (Fischler & Bolles 1981,
+    ``cv2.estimateAffinePartial2D``, refined on the inliers). Compiled: 20× the speed of
+    scikit-image's features and 10× its matching and RANSAC on 320 px frames."""
+
+    name = "orb"
+
+    @staticmethod
+    def detect(luma: np.ndarray, settings: MeasureSettings) -> tuple[np.ndarray, np.ndarray]:
+        import cv2
+
+        image = np.clip(luma * 255 + 0.5, 0, 255).astype(np.uint8)
+        orb = cv2.ORB_create(nfeatures=settings.keypoints, scaleFactor=1.25, nlevels=10,
+                             edgeThreshold=15, patchSize=15, fastThreshold=10)
+        found, described = orb.detectAndCompute(image, None)
+        if described is None or not found:
+            return np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8)
+        points = np.array([(k.pt[1], k.pt[0]) for k in found], np.float32)  # (row, col)
+        return points, described
+
+    @staticmethod
+    def match(da: np.ndarray, db: np.ndarray, ratio: float = 0.85) -> np.ndarray:
+        """(K, 2) index pairs (into A, into B): mutual nearest neighbours passing the ratio test."""
+        import cv2
+
+        matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
+        forward = matcher.knnMatch(da, db, k=2)
+        backward = {m[0].queryIdx: m[0].trainIdx for m in matcher.knnMatch(db, da, k=1) if m}
+        pairs = [(m[0].queryIdx, m[0].trainIdx) for m in forward
+                 if len(m) == 2 and m[0].distance < ratio * m[1].distance
+                 and backward.get(m[0].trainIdx) == m[0].queryIdx]
+        return np.array(pairs, dtype=np.int64).reshape(-1, 2)
+
+    @staticmethod
+    def similarity(source: np.ndarray, target: np.ndarray, residual: float
+                   ) -> tuple[np.ndarray, int] | None:
+        """The 3×3 similarity taking ``source`` (N, 2) onto ``target`` and its inlier count."""
+        import cv2
+
+        cv2.setRNGSeed(0)
+        matrix, inliers = cv2.estimateAffinePartial2D(
+            source, target, method=cv2.RANSAC, ransacReprojThreshold=residual, maxIters=300,
+            confidence=0.995, refineIters=10)
+        if matrix is None or inliers is None:
+            return None
+        return np.vstack([matrix, [0.0, 0.0, 1.0]]), int(inliers.sum())
+
+
+class ScikitImageORB:
+    """ORB in scikit-image, matched with ``match_descriptors`` (mutual, ratio 0.85) and a
+    similarity transform by scikit-image's RANSAC (seeded): the reference implementation."""
+
+    name = "orb-skimage"
+
+    @staticmethod
+    def detect(luma: np.ndarray, settings: MeasureSettings) -> tuple[np.ndarray, np.ndarray]:
+        from skimage.feature import ORB
+
+        orb = ORB(n_keypoints=settings.keypoints, fast_threshold=0.04, downscale=1.25, n_scales=10)
+        try:
+            orb.detect_and_extract(luma.astype(np.float64))
+            return np.asarray(orb.keypoints, dtype=np.float32), np.asarray(orb.descriptors, dtype=bool)
+        except (RuntimeError, ValueError, IndexError):  # flat frame: no keypoints at all
+            return np.zeros((0, 2), np.float32), np.zeros((0, 256), bool)
+
+    @staticmethod
+    def match(da: np.ndarray, db: np.ndarray) -> np.ndarray:
+        from skimage.feature import match_descriptors
+
+        return match_descriptors(da, db, cross_check=True, max_ratio=0.85)
+
+    @staticmethod
+    def similarity(source: np.ndarray, target: np.ndarray, residual: float
+                   ) -> tuple[np.ndarray, int] | None:
+        from skimage.measure import ransac
+        from skimage.transform import SimilarityTransform
+
+        model, inliers = ransac((source, target), SimilarityTransform, min_samples=3,
+                                residual_threshold=residual, max_trials=300, rng=0)
+        if not model or inliers is None:
+            return None
+        return model.params, int(inliers.sum())
+
+
+#: Keypoint detectors and matchers by name (:attr:`MeasureSettings.detector`): add a class with
+#: ``detect``, ``match`` and ``similarity`` to add one.
+DETECTORS = {detector.name: detector for detector in (OpenCVORB, ScikitImageORB)}
 
 
 def _blur(rgb: np.ndarray, sigma: float) -> np.ndarray:

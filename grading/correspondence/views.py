@@ -26,8 +26,8 @@ VIEW_SETTINGS = SampleSettings(samples=3, width=320, dense=12, dense_width=160)
 @dataclass(frozen=True)
 class ShotView:
     """A shot's small frames and their features. Frames are kept as 8-bit display-referred
-    Rec.709 R'G'B' (a quarter of float32's memory; the source video is 8-bit anyway):
-    :attr:`frames` gives them back as float32 in [0, 1]."""
+    Rec.709 R'G'B' (H, W, 3) uint8 (a quarter of float32's memory; the source video is 8-bit
+    anyway): :attr:`frames` gives them back as float32 in [0, 1]."""
 
     frames8: tuple[np.ndarray, ...]
     features: ShotFeatures
@@ -36,18 +36,22 @@ class ShotView:
 
     @property
     def frames(self) -> tuple[np.ndarray, ...]:
+        """The frames as float32 (H, W, 3) display-referred R'G'B' in [0, 1] (code / 255)."""
         return tuple(f.astype(np.float32) / 255 for f in self.frames8)
 
     @classmethod
     def of(cls, frames: Sequence[np.ndarray], features: ShotFeatures,
            flicker: float | None = None) -> ShotView:
+        """A view of float frames (H, W, 3) in [0, 1] (clipped), rounded to 8-bit codes."""
         return cls(tuple(np.clip(np.asarray(f) * 255 + 0.5, 0, 255).astype(np.uint8)
                          for f in frames), features, flicker)
 
 
 def view_group(shots: Sequence[Shot], settings: SampleSettings = VIEW_SETTINGS,
                measure: MeasureSettings = MeasureSettings()) -> list[tuple[int, ShotView | None]]:
-    """Views of shots of one media file (one open): ``(shot.index, view or None)`` each."""
+    """Views of shots of one media file (one open): ``(shot.index, view or None)`` each, None
+    where the media could not be sampled (the sampler never raises for bad media; ``ValueError``
+    for shots of several files)."""
     results = []
     for shot, samples in sample_shots(shots, settings):
         if isinstance(samples, str) or not samples.frames:

@@ -5,10 +5,10 @@ The effect is ``otio.schema.Effect(effect_name="cinegrade.grade", metadata={"cin
 with (schema ``version`` 1)::
 
     {"version": 1,
-     "cube": str,              the .cube, relative to the timeline file (POSIX separators)
+     "cube": str | null,       the .cube, relative to the timeline file (POSIX separators)
      "cdl": {"asc_sop": {"slope", "offset", "power"}, "asc_sat"} | null,   method cdl only
      "look": str | null, "look_strength": float,
-     "strength": float,        the match's strength
+     "strength": float | null, the match's strength (null without a match)
      "reference": str | null,  the clip matched to
      "method": "cdl" | "lut" | null,
      "evidence": "aligned" | "global" | "reference" | "none" | null,
@@ -65,7 +65,8 @@ def attach_grade(clip, grade: Grade, cube: str | None):
 
 def match_from_metadata(shot_index: int, clip_name: str, metadata: dict | None):
     """The :class:`~cinegrade.matching.match.Match` an earlier run recorded in a clip's grade
-    metadata (so ``cinegrade look`` keeps the match under a new look), or None."""
+    metadata (so ``cinegrade look`` keeps the match under a new look), or None when there is
+    none or it is malformed (never raises). Scene and reference index are not recorded (None)."""
     from cinegrade.matching.match import METHODS, Match
 
     if not metadata or metadata.get("method") not in METHODS or not metadata.get("correction"):

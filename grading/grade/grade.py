@@ -31,7 +31,9 @@ LUT_SIZES = (33, 65)
 @dataclass(frozen=True)
 class Grade:
     """One clip's grade: ``match`` (None: no correction) then ``look`` (None: no look) at
-    ``look_strength``. ``look_lut`` is the look's LUT as read (a shipped look or the user's)."""
+    ``look_strength``. ``look_lut`` is the look's LUT as read (a shipped look or the user's),
+    resolved from ``look`` when not given. :class:`~cinegrade.errors.RangeError` (field
+    ``look_strength``) outside 0..1; :class:`InputError` for an unknown look or missing .cube."""
 
     shot_index: int
     clip_name: str
@@ -50,12 +52,14 @@ class Grade:
 
     @property
     def is_identity(self) -> bool:
+        """Whether the grade changes nothing: no or an identity match, and no look (or at 0)."""
         return (self.match is None or self.match.is_identity) and \
             (self.look is None or self.look_strength == 0.0)
 
     def apply(self, rgb: np.ndarray) -> np.ndarray:
         """Display-referred Rec.709 RGB (..., 3) through the match, then the look (blended),
-        exactly (no LUT lattice in between); float64."""
+        exactly (no LUT lattice in between); the same shape, float64, clipped to [0, 1]. The look
+        is mixed in display-encoded values: (1 − s)·x + s·look(x), x the matched pixels."""
         out = np.asarray(rgb, dtype=np.float64)
         if self.match is not None:
             out = self.match.correct(out)
@@ -66,7 +70,8 @@ class Grade:
 
 
 def bake_grade(grade: Grade, size: int = 33):
-    """``grade`` sampled on a ``size``³ lattice over display-referred [0, 1] (33 or 65)."""
+    """``grade`` sampled on a ``size``³ lattice over display-referred Rec.709 [0, 1] (33 or 65):
+    a :class:`colour.LUT3D`. :class:`InputError` for another size."""
     if size not in LUT_SIZES:
         raise InputError(f"LUT size {size} is not one of {', '.join(map(str, LUT_SIZES))}")
     lut = bake_lut3d(lambda rgb: grade.apply(rgb) + 0.0, size, f"cinegrade grade {grade.clip_name}")
@@ -112,9 +117,3 @@ def write_grade_cubes(grades: Sequence[Grade], output: str | Path, size: int = 3
         written[grade.shot_index] = write_cube(bake_grade(grade, size), folder / cube_name(grade),
                                                grade_comments(grade))
     return written
-
-
-# --------------------------------------------------------------------------------------------
-# Whole timelines
-
-

@@ -62,7 +62,13 @@ def measure_and_match(timeline, shots: Sequence, reference: str | None = None, m
     :func:`~cinegrade.matching.match.match_shot` per shot; a shot without content shared with
     its reference is then matched through another aligned shot of the scene it shares content
     with (:func:`~cinegrade.matching.match.match_via`), where there is one. With ``match`` False only the
-    measurements are made (``matches`` empty)."""
+    measurements are made (``matches`` empty).
+
+    Bad media never raises (those shots are matched on what there is, or not at all).
+    :class:`~cinegrade.errors.ChoiceError` for an unknown ``scene_by`` or ``method``,
+    :class:`~cinegrade.errors.RangeError` (field ``strength``) outside 0..1,
+    :class:`~cinegrade.errors.InputError` (field ``reference``) for an unknown reference clip;
+    ``method`` and ``strength`` are checked only when there is a shot to match."""
     from cinegrade.matching.match import match_shot
 
     shots = tuple(shots)
@@ -100,7 +106,8 @@ def measure_and_match(timeline, shots: Sequence, reference: str | None = None, m
 def matches_via(matches: Mapping[int, Match], views: Mapping, scenes: Mapping[int, str]
                  ) -> dict[int, Match]:
     """Shots that share no content with their reference, matched instead through a shot of the
-    scene that does and that they share content with (the best supported), when there is one."""
+    scene that does and that they share content with (the one with the most shared pixels), when
+    there is one: the new matches by shot index (:func:`~cinegrade.matching.match.match_via`)."""
 
     redone = {}
     for index, match in matches.items():

@@ -114,14 +114,19 @@ class Match:
 
     @property
     def applied(self) -> np.ndarray:
+        """The drift parameters (6,) float64 the correction undoes: ``drift`` × confidence ×
+        strength."""
         return np.asarray(self.drift) * (self.confidence * self.strength)
 
     @property
     def uncertain(self) -> bool:
+        """Whether the report calls the match uncertain: no evidence, or (not the reference)
+        confidence below :data:`UNCERTAIN`."""
         return self.evidence == NONE or (self.evidence != REFERENCE and self.confidence < UNCERTAIN)
 
     @property
     def is_identity(self) -> bool:
+        """Whether the correction changes nothing (method cdl: an identity or absent CDL)."""
         if self.method == "cdl":
             return self.cdl is None or self.cdl.is_identity
         return not np.any(self.applied) and (self.via is None or self.via.is_identity)
@@ -156,7 +161,11 @@ class Match:
 
 
 def clamp_drift(parameters: Sequence[float]) -> np.ndarray:
-    """Drift parameters clamped to :data:`BOUNDS`."""
+    """Drift parameters (6,) clamped to :data:`BOUNDS`, float64.
+
+    >>> clamp_drift([2.0, 0.0, -2.0, 0.0, 0.5, 0.0])
+    array([ 1.6,  0. , -1.6,  0. ,  0.1,  0. ])
+    """
     return np.clip(np.asarray(parameters, dtype=np.float64), *BOUNDS)
 
 
@@ -167,10 +176,11 @@ def clamp_drift(parameters: Sequence[float]) -> np.ndarray:
 def estimate_aligned(reference_frames: Sequence[np.ndarray], shot_frames: Sequence[np.ndarray],
                      reference_features=None, shot_features=None
                      ) -> tuple[np.ndarray, int] | None:
-    """The drift reference → shot fitted on their shared content, and how many pixel pairs it
-    rests on; None when the shots share no usable content. Frames: display-referred Rec.709
-    float (H, W, 3), one size per shot; features: :class:`~cinegrade.continuity.measure.ShotFeatures`
-    of those frames (computed when not given)."""
+    """The drift reference → shot (6,) fitted on their shared content (clamped to
+    :data:`BOUNDS`), and how many pixel pairs it rests on; None when the shots share no usable
+    content. Frames: display-referred Rec.709 float (H, W, 3), one size per shot; features:
+    :class:`~cinegrade.correspondence.align.ShotFeatures` of those frames (computed when not
+    given). The shared pixels of the best :data:`MAX_ALIGNMENTS` frame pairs are pooled."""
     from cinegrade.correspondence.align import MeasureSettings, alignments, shared_pixels
     from cinegrade.correspondence.align import shot_features as features_of
 
@@ -201,8 +211,8 @@ def estimate_aligned(reference_frames: Sequence[np.ndarray], shot_frames: Sequen
 
 
 def estimate_global(reference: ShotStats, shot: ShotStats) -> tuple[np.ndarray, float] | None:
-    """The drift reference → shot from whole-shot statistics alone, and its confidence; None
-    when either shot is not analysed.
+    """The drift reference → shot (6,) from whole-shot statistics alone, and its confidence
+    (0–:data:`GLOBAL_CONFIDENCE`); None when either shot is not analysed or has no illuminant.
 
     White balance: the cone gains that take the reference's near-neutral illuminant to the
     shot's (white's luminance kept).
@@ -253,7 +263,8 @@ def fit_cdl(correct, pixels: np.ndarray, lattice_weight: float = 0.3) -> CDL:
     display-referred Rec.709 RGB) on ``pixels`` (N, 3: the shot's own colours) plus a 9³ lattice
     of the whole cube weighted ``lattice_weight`` (so colours the samples miss stay sane), by
     least squares (SciPy's trust-region reflective solver) within the ranges a grading panel
-    offers (slope 0.25–4, offset ±0.3, power 0.4–2.5, saturation 0–3)."""
+    offers (slope 0.25–4, offset ±0.3, power 0.4–2.5, saturation 0.05–3). Values rounded to 6
+    decimals."""
     from scipy.optimize import least_squares
 
     pixels = np.asarray(pixels, dtype=np.float64).reshape(-1, 3)
@@ -291,8 +302,15 @@ def match_shot(shot_index: int, clip_name: str, scene: str | None, reference_ind
                frames: Sequence[np.ndarray] = (), reference_frames: Sequence[np.ndarray] = (),
                stats: ShotStats | None = None, reference_stats: ShotStats | None = None,
                features=None, reference_features=None) -> Match:
-    """The :class:`Match` of one shot against its reference (frames display-referred Rec.709:
-    a few of each shot, as :func:`cinegrade.continuity.run.shot_views` samples them)."""
+    """The :class:`Match` of one shot against its reference (frames display-referred Rec.709
+    float (H, W, 3) in [0, 1]: a few of each shot, as
+    :func:`cinegrade.correspondence.views.shot_views` samples them). Evidence: shared content,
+    else the statistics, else none. The shot that is its own reference gets evidence
+    :data:`REFERENCE`; no reference at all, :data:`NONE`.
+
+    :class:`~cinegrade.errors.ChoiceError` (field ``method``) for a method not in
+    :data:`METHODS`; :class:`~cinegrade.errors.RangeError` (field ``strength``) outside 0..1.
+    """
     if method not in METHODS:
         raise ChoiceError("method", method, METHODS)
     if not 0.0 <= strength <= 1.0:
@@ -386,7 +404,8 @@ def choose_references(shot_names: Mapping[int, str], scenes: Mapping[int, str],
     """The reference shot of each scene, by scene label: the shot of clip ``reference_clip``
     (``--reference``) in its scene, else a shot marked "reference", else the shot nearest the
     scene's median (:func:`scene_median_reference`). An unknown ``reference_clip`` is an
-    :class:`InputError`."""
+    :class:`InputError` (field ``reference``). A clip name used in several scenes is the
+    reference of each of them."""
     by_scene: dict[str, list[int]] = {}
     for index in sorted(scenes):
         by_scene.setdefault(scenes[index], []).append(index)

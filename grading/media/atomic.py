@@ -20,7 +20,8 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     see the old file or the new one, never half of one), else it is deleted.
 
     The file gets the usual mode (0666 less the umask) rather than mkstemp's 0600: clips, LUTs and
-    projects are read by other programs and users (the NLE, a render node).
+    projects are read by other programs and users (the NLE, a render node). ``OSError`` (e.g.
+    ``FileNotFoundError``) when the folder does not exist or cannot be written.
     """
     path = Path(path)
     handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)

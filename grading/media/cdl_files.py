@@ -14,8 +14,9 @@ defusedxml (no entity expansion, no external entities).
 
 OpenTimelineIO's EDL (cmx_3600) and ALE adapters keep a clip's CDL as
 ``clip.metadata["cdl"] = {"asc_sop": {"slope": [r, g, b], "offset": [...], "power": [...]},
-"asc_sat": s}`` and write ``*ASC_SOP``/``*ASC_SAT`` from it; :func:`cdl_to_otio_metadata` and
-:func:`cdl_from_otio_metadata` convert to and from that layout.
+"asc_sat": s}`` and write ``*ASC_SOP``/``*ASC_SAT`` from it;
+:func:`cinegrade.timeline.effects.cdl_to_otio_metadata` and
+:func:`~cinegrade.timeline.effects.cdl_from_otio_metadata` convert to and from that layout.
 """
 
 from __future__ import annotations
@@ -80,7 +81,8 @@ class CDLDocument:
     kind: Kind = "ccc"
 
     def by_id(self, correction_id: str) -> ColorCorrection:
-        """The correction with this id (what OpenColorIO calls the ``cccid``)."""
+        """The correction with this id (what OpenColorIO calls the ``cccid``); :class:`InputError`
+        naming the known ids when there is none."""
         for correction in self.corrections:
             if correction.id == correction_id:
                 return correction
@@ -93,7 +95,10 @@ class CDLDocument:
 
 
 def read_cdl_file(path: str | os.PathLike) -> CDLDocument:
-    """Read a .cc, .ccc or .cdl file; malformed XML or values raise InputError with file and line."""
+    """Read a .cc, .ccc or .cdl file; malformed or refused XML (entities), another root element,
+    a collection without corrections, missing or non-numeric SOP/Sat values and values outside
+    ASC CDL v1.2's ranges (:class:`~cinegrade.colour.cdl.CDL`) raise :class:`InputError` with
+    file and line, also when the file cannot be read."""
     root, lines = _parse_xml(Path(path))
     tag = _local(root.tag)
     if tag not in _ROOT_KINDS:
@@ -209,6 +214,8 @@ def _parse_xml(path: Path) -> tuple[ET.Element, dict[ET.Element, int]]:
         data = path.read_bytes()
         parser.feed(data)
         root = parser.close()
+    except OSError as error:
+        raise InputError(f"cannot read the CDL file ({error.strerror or error})", path) from None
     except ParseError as error:
         raise InputError(f"not well-formed XML: {error.msg if hasattr(error, 'msg') else error}",
                          path, error.position[0]) from None
@@ -235,6 +242,8 @@ def write_cdl_file(path: str | os.PathLike, document: CDLDocument | ColorCorrect
 
     A .cc holds exactly one correction. Every id, description and media reference is written
     back where it was read from; values are written in full precision, positional notation.
+    :class:`InputError` for another suffix (without ``kind``) or a .cc of several corrections.
+    Returns ``path``.
     """
     path = Path(path)
     if isinstance(document, ColorCorrection):
@@ -298,9 +307,3 @@ def _add_notes(element: ET.Element, notes: Notes) -> None:
 def _decimal(value: float) -> str:
     """Shortest round-tripping positional form: the schema's xs:decimal has no exponent."""
     return np.format_float_positional(float(value), unique=True, trim="0")
-
-
-# --------------------------------------------------------------------------------------------
-# OTIO
-
-

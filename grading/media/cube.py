@@ -33,14 +33,21 @@ DECIMALS = 6  # six decimals: what Resolve writes; 5e-7 is far below a 16-bit co
 
 
 def read_cube(path: str | os.PathLike) -> AnyLUT:
-    """Read an Iridas or Resolve .cube file (1D, 3D or 1D shaper + 3D).
+    """Read an Iridas or Resolve .cube file (1D, 3D or 1D shaper + 3D) as a
+    :class:`colour.LUT3x1D` (table (N, 3)), a :class:`colour.LUT3D` (table (N, N, N, 3) indexed
+    [r, g, b]) or a :class:`colour.LUTSequence` of the two; float64, values as written (no
+    encoding implied), named by ``TITLE`` or the file's stem.
 
     Anything malformed (unknown keyword, wrong number of values on a row, a row count that does
-    not match the size, non-finite numbers, an empty domain) raises InputError with file and line.
+    not match the size, non-finite numbers, an empty domain, a size outside 2..65536 (1D) or
+    2..256 (3D), text that is not UTF-8) raises InputError with file and line. A file that
+    cannot be read raises InputError too.
     """
     path = Path(path)
     try:
         text = path.read_bytes().decode("utf-8-sig")
+    except OSError as error:
+        raise InputError(f"cannot read the .cube file ({error.strerror or error})", path) from None
     except UnicodeDecodeError as error:
         raise InputError(f"not a text .cube file ({error.reason} at byte {error.start})", path) from None
     header: dict[str, tuple[int, list[str]]] = {}
@@ -177,6 +184,9 @@ def write_cube(lut: AnyLUT | LUT1D, path: str | os.PathLike, comments: tuple[str
     ``DOMAIN_MIN``/``DOMAIN_MAX`` when not [0, 1]). LUTSequence(LUT3x1D, LUT3D): Resolve 1D+3D
     flavour, no ``TITLE`` (OpenColorIO rejects it there), the name as the first comment. Output
     is a pure function of the LUT (no dates, no versions), so regenerating gives the same bytes.
+    Values at :data:`DECIMALS` decimals. :class:`InputError` for an explicit (non-uniform)
+    domain or a 1D+3D pair whose channels have different input ranges; ``TypeError`` for another
+    kind of LUT or sequence. Returns ``path``.
     """
     path = Path(path)
     if isinstance(lut, LUT1D):

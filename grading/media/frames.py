@@ -68,6 +68,9 @@ def encode_clip(
     the same even size. R'G'B' goes to limited-range Y'CbCr with colour-science's BT.709 matrix
     in float (see :func:`_yuv_frame`), so the only rounding is the final 8-bit one. The file appears
     atomically (temp file beside it, then ``os.replace``); nothing is left behind on error.
+    ``fps`` in frames per second (NTSC rates as fractions, e.g. ``Fraction(24000, 1001)``).
+    ``ValueError`` for no frames, frames that are not (H, W, 3), an odd width or height, or a
+    frame whose size differs from the first's.
     """
     path = Path(path)
     rate = Fraction(fps).limit_denominator(100_000)
@@ -241,8 +244,9 @@ def decode_frames(
     increasing frame order, as :func:`rgb_from_frame` returns them.
 
     Frame numbers and seeking are :class:`VideoStream`'s: exact frames, decoded forward from the
-    keyframe before them when that saves decoding. One container open. A frame past the end is
-    an :class:`InputError`.
+    keyframe before them when that saves decoding. One container open. A missing or unreadable
+    file, a negative frame number, a frame past the end or a decoding failure is an
+    :class:`InputError` naming the file.
     """
     container, stream = open_video(path)
     with container:
@@ -311,15 +315,20 @@ class VideoStream:
         return sorted({self.number(t + delay) for t in stamps})
 
     def number(self, pts: int) -> int:
+        """Frame number of a presentation timestamp (in the stream's time base), rounded."""
         return round((pts - self.start) * self.time_base * self.rate)
 
     def nearest_keyframe(self, number: int) -> int:
+        """The keyframe nearest frame ``number`` (the earlier on a tie); ``number`` itself
+        without a keyframe index."""
         if not self.keyframes:
             return number  # the seek lands on the keyframe at or before it
         i = bisect.bisect_left(self.keyframes, number)
         return min(self.keyframes[max(0, i - 1):i + 1], key=lambda k: (abs(k - number), k))
 
     def seek_keyframe(self, number: int):
+        """Seek to frame ``number`` and return the first frame decoded there (the keyframe at or
+        before it, for indexed containers): :class:`InputError` past the end of the media."""
         self._seek(number)
         frame = next(self.frames, None)
         if frame is None:
@@ -337,6 +346,9 @@ class VideoStream:
         self.current, self.last = -1, None
 
     def decode_to(self, number: int):
+        """The decoded ``av.VideoFrame`` numbered ``number`` (or the first after it where the
+        numbering skips it), seeking only when that saves decoding; :attr:`current` is then its
+        number. :class:`InputError` past the end of the media."""
         if number == self.current and self.last is not None:
             return self.last
         if self.frames is None or number < self.current or self._seek_saves(number):

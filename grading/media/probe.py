@@ -77,7 +77,10 @@ def probe_shots(shots) -> dict[int, MediaProbe]:
 
 def probe_media(path: str | os.PathLike, start_number: int | None = None) -> MediaProbe:
     """Probe a movie, a still or an image sequence (a path holding ``%04d``; ``start_number`` is
-    its first frame number, found from the files when not given)."""
+    its first frame number, found from the files when not given or not among them). Never
+    raises for bad media: a missing, empty, unreadable or corrupt file gives a probe with
+    ``error`` set (stills FFmpeg cannot open are tried with Pillow first). An image sequence's
+    ``frames`` counts all its files, whatever ``start_number``."""
     import av
 
     text = os.fspath(path)

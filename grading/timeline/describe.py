@@ -13,7 +13,10 @@ from cinegrade.timeline.shots import shots_from_timeline, timeline_rate, timelin
 
 
 def describe(timeline, path: str, adapter: str) -> dict:
-    """The ``--json`` document (schema in the module docstring) for a read timeline."""
+    """The ``--json`` document (schema: :mod:`cinegrade.cli.info`) for a read timeline: record
+    ranges in frames at the timeline's rate (timecodes from its start frame), source ranges at
+    each clip's rate; video media probed (:func:`~cinegrade.media.probe.probe_shots`), never
+    decoded. ``path`` and ``adapter`` are reported as given."""
 
     rate = timeline_rate(timeline)
     start = timeline_start_frame(timeline)
@@ -59,8 +62,12 @@ def _span(first: int, frames: int, rate: float, timecode_offset: int = 0) -> dic
 
 
 def timecode(frames: int, rate: float) -> str:
-    """SMPTE timecode of a frame count (drop-frame at 29.97/59.94), or ``<n>f`` where SMPTE has
-    no form for the rate."""
+    """SMPTE timecode of a frame count at ``rate`` frames per second (drop-frame at 29.97/59.94),
+    or ``<n>f`` where SMPTE has no form for the rate.
+
+    >>> timecode(25, 25.0), timecode(1800, 30000 / 1001), timecode(10, 7.5)
+    ('00:00:01:00', '00:01:00;02', '10f')
+    """
     try:
         return otio.opentime.to_timecode(otio.opentime.RationalTime(frames, rate), rate)
     except ValueError:

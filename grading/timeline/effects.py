@@ -21,7 +21,11 @@ from cinegrade.timeline.contract import CDL_KEY, GRADE_EFFECT, NAMESPACE
 
 
 def cdl_to_otio_metadata(cdl: CDL) -> dict:
-    """``cdl`` in the layout OTIO's EDL and ALE adapters read and write (``clip.metadata["cdl"]``)."""
+    """``cdl`` in the layout OTIO's EDL and ALE adapters read and write (``clip.metadata["cdl"]``).
+
+    >>> cdl_to_otio_metadata(CDL(slope=(1.1, 1.0, 0.9)))["asc_sop"]["slope"]
+    [1.1, 1.0, 0.9]
+    """
     return {
         "asc_sop": {"slope": list(cdl.slope), "offset": list(cdl.offset), "power": list(cdl.power)},
         "asc_sat": cdl.saturation,
@@ -32,7 +36,11 @@ def cdl_from_otio_metadata(metadata: Mapping) -> CDL | None:
     """The CDL in a clip's metadata (``clip.metadata``), or None when it carries none.
 
     A missing ``asc_sop`` means identity SOP, a missing ``asc_sat`` means saturation 1, as the
-    EDL adapter writes either line alone. Malformed values raise InputError.
+    EDL adapter writes either line alone. Malformed values (not a mapping, not numbers, or
+    outside ASC CDL v1.2's ranges) raise InputError (no file: the caller knows it).
+
+    >>> cdl_from_otio_metadata({"cdl": {"asc_sat": 0.5}}).saturation
+    0.5
     """
     carried = metadata.get("cdl") if isinstance(metadata, Mapping) else None
     if carried is None:

@@ -56,6 +56,11 @@ def parse_rate(value: str | float | int | Fraction) -> float:
 
     Decimals within 0.01 of an NTSC rate (23.976, 29.97, 59.94, ...) are taken as the exact
     fraction, since that is what such files mean and what OTIO's timecode maths expects.
+    Frames per second, as a float; :class:`InputError` (field ``rate``) for text that is no
+    rate, or a rate ≤ 0 or above 1000.
+
+    >>> parse_rate("25"), parse_rate("29.97") == 30000 / 1001
+    (25.0, True)
     """
     text = str(value).strip()
     try:
@@ -85,7 +90,9 @@ def adapter_listing(read: bool = False, write: bool = False) -> str:
 
 def find_adapter(path: str | os.PathLike, adapter: str | None = None, *,
                  writing: bool = False) -> otio.adapters.Adapter:
-    """The adapter named ``adapter``, else the one registered for ``path``'s suffix."""
+    """The adapter named ``adapter``, else the one registered for ``path``'s suffix.
+    :class:`InputError` (listing the installed adapters) for an unknown name or suffix, or an
+    adapter that cannot read (``writing``: write) timelines."""
     action = "write" if writing else "read"
     if adapter:
         try:
@@ -138,7 +145,9 @@ def adapter_arguments(adapter: otio.adapters.Adapter, rate: Any, arguments: dict
                       path: str | os.PathLike, *, writing: bool = False,
                       rate_required: bool = True) -> dict[str, Any]:
     """``arguments`` checked against what the adapter takes, with ``rate`` under the adapter's own
-    name for it (``rate`` for cmx_3600, ``fps`` for ale)."""
+    name for it (``rate`` for cmx_3600, ``fps`` for ale). :class:`InputError` for arguments the
+    adapter does not take, and (field ``rate``) for a bad rate or, with ``rate_required``, a
+    rate the adapter takes no argument for."""
     accepted, var_keyword = _parameters(adapter, writing)
     arguments = dict(arguments)
     if rate is not None:
@@ -168,6 +177,11 @@ def read_timeline(path: str | os.PathLike, adapter: str | None = None, rate: Any
     first, and then tells ``on_note`` which others it holds; a bare clip, track, stack or a
     collection of clips (an ALE, an FCP X clip list) is wrapped into a timeline with one video
     track. A timeline without tracks is rejected as empty.
+
+    Every problem with the file or the arguments is an :class:`InputError` naming the file (and
+    the line where the parser gives one): missing, empty or unreadable files, XML declaring
+    entities, no adapter, arguments it does not take (field ``rate`` for the rate), what the
+    adapter fails on, no timeline named ``timeline_name``.
     """
     path = Path(path)
     check_readable(path)
@@ -320,7 +334,8 @@ def _wrap(track: otio.schema.Track, name: str) -> otio.schema.Timeline:
 def encode_timeline(timeline: otio.schema.Timeline, adapter: str,
                     **adapter_args: Any) -> bytes:
     """The file ``adapter`` would write for ``timeline``, in memory (a copy is written: some
-    adapters modify what they are given)."""
+    adapters modify what they are given). The adapter's own exceptions pass through
+    (:data:`ADAPTER_FAILURES`; OTIO's ``NotSupportedError`` for an unknown name)."""
     found = otio.adapters.from_name(adapter)
     copy = writable_copy(timeline)
     if found.has_feature("write_to_string"):
@@ -347,7 +362,8 @@ def writable_copy(timeline: otio.schema.Timeline) -> otio.schema.Timeline:
 
 
 def decode_timeline(data: bytes, adapter: str, **adapter_args: Any) -> Any:
-    """What ``adapter`` reads from ``data`` (the inverse of :func:`encode_timeline`)."""
+    """What ``adapter`` reads from ``data`` (UTF-8; the inverse of :func:`encode_timeline`). The
+    adapter's own exceptions pass through, as there."""
     found = otio.adapters.from_name(adapter)
     if found.has_feature("read_from_string"):
         return found.read_from_string(data.decode("utf-8"), **adapter_args)
@@ -364,8 +380,12 @@ def write_timeline(timeline: otio.schema.Timeline, path: str | os.PathLike,
     """Write ``timeline`` to ``path`` atomically (temp file in the target folder, then rename).
 
     Refuses an existing ``path`` unless ``overwrite``; then the old file is kept beside it as
-    ``<name>.bak`` (replacing an older backup), and that backup's path is returned.
-    Nothing is left behind when the adapter fails.
+    ``<name>.bak`` (replacing an older backup), and that backup's path is returned (else
+    None). Nothing is left behind when the adapter fails.
+
+    :class:`~cinegrade.errors.OutputExists` (field ``overwrite``) for an existing file without
+    ``overwrite``; :class:`InputError` for a folder as ``path``, a missing folder, no adapter
+    for the suffix, arguments it does not take, or what the adapter fails on.
     """
     path = Path(path)
     found = find_adapter(path, adapter, writing=True)
@@ -402,6 +422,7 @@ def timeline_for_adapter(timeline: otio.schema.Timeline, adapter: str,
     track is kept with the audio tracks, then alone. Writers that fail on image-sequence or
     generator media (fcp_xml) get those clips with their media reference left out. Each variant
     is tried by writing it in memory; what they drop, :func:`carry_report` measures and reports.
+    :class:`InputError` (with the first failure) when the adapter accepts none of them.
     """
     bases = [timeline]
     video = [t for t in timeline.tracks if t.kind == otio.schema.TrackKind.Video and t.enabled]
@@ -535,7 +556,12 @@ def _count(number: int, plural: str) -> str:
 
 def parse_adapter_argument(text: str) -> tuple[str, Any]:
     """``KEY=VALUE`` from the command line as an adapter keyword argument: ``true``/``false``
-    become booleans, numbers become numbers, anything else stays text."""
+    become booleans, numbers become numbers, anything else stays text. :class:`InputError`
+    unless it is ``KEY=VALUE`` with an identifier as key.
+
+    >>> parse_adapter_argument("ignore_timecode_mismatch=true"), parse_adapter_argument("rate=25")
+    (('ignore_timecode_mismatch', True), ('rate', 25))
+    """
     key, separator, value = text.partition("=")
     key = key.strip()
     if not separator or not key.isidentifier():
@@ -580,8 +606,8 @@ def load_timeline(path: str | os.PathLike, reading: Reading | None = None,
                   ) -> tuple[otio.schema.Timeline, str]:
     """The timeline at ``path`` read as ``reading`` says, and the name of the adapter that read
     it. ``on_note`` gets notes such as "holds 3 timelines; read the first". Raises
-    :class:`~cinegrade.errors.InputError` (field ``rate``, ``sequence``, ``adapter``... where an
-    argument is at fault)."""
+    :class:`~cinegrade.errors.InputError` as :func:`read_timeline` does (field ``rate`` for the
+    rate; an unknown adapter or sequence is named in the message, without a field)."""
     reading = reading or Reading()
     check_readable(path)
     arguments = dict(reading.adapter_args)

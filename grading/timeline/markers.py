@@ -88,8 +88,9 @@ def add_markers(timeline: otio.schema.Timeline, shots: Sequence[Shot],
 
 
 def reference_markers(timeline, shots) -> list[int]:
-    """Shots marked as their scene's reference: a marker named "reference" (any case) on the
-    clip, or on a track or the timeline's stack within the shot's record range."""
+    """Indices of the shots marked as their scene's reference: a marker named "reference" (any
+    case) on the clip, or on a track or the timeline's stack within the shot's record range
+    (that marks the first such shot of ``shots`` only)."""
     marked = []
     for shot in shots:
         clip = clip_of(timeline, shot)

@@ -32,14 +32,17 @@ Alike = Mapping[tuple[int, int], bool]
 
 
 def scenes_by_markers(shots: Sequence[Shot], alike: Alike | None = None) -> dict[int, str]:
-    """The latest "scene…" marker at or before each shot; without any, one scene."""
+    """The latest "scene…" marker at or before each shot (:attr:`Shot.scene`), shots before the
+    first labelled :data:`BEFORE_FIRST`; without any, one scene (:data:`WHOLE_TIMELINE`)."""
     if not any(s.scene for s in shots):
         return scenes_none(shots)
     return {shot.index: shot.scene or BEFORE_FIRST for shot in shots}
 
 
 def scenes_by_content(shots: Sequence[Shot], alike: Alike | None = None) -> dict[int, str]:
-    """Consecutive shots on a track stay in one scene while ``alike`` says they share content."""
+    """Consecutive shots on a track (in record order, disabled ones included) stay in one scene
+    while ``alike`` says they share content; labels ``auto scene <n>``, numbered on through the
+    tracks. A pair missing from ``alike`` starts a new scene."""
     alike = alike or {}
     labels: dict[int, str] = {}
     number = 0

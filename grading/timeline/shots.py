@@ -148,7 +148,8 @@ def timeline_start_frame(timeline: otio.schema.Timeline) -> int:
 
 
 def clip_of(timeline: otio.schema.Timeline, shot: Shot) -> otio.schema.Clip:
-    """The timeline's clip a shot came from (``shot.item_path`` walked from ``timeline.tracks``)."""
+    """The timeline's clip a shot came from (``shot.item_path`` walked from ``timeline.tracks``;
+    ``shot`` must come from this timeline, or from an unedited copy of it)."""
     item = timeline.tracks
     for index in shot.item_path:
         item = item[index]
@@ -245,7 +246,8 @@ def resolve_media(reference: otio.core.MediaReference | None,
 
 
 def url_to_path(url: str, base: Path) -> str | None:
-    """A local absolute path for a media URL or path, or None for remote URLs."""
+    """A local absolute path for a media URL or path (``file://`` decoded, UNC hosts kept,
+    relative paths joined to ``base``, ``~`` expanded), or None for remote URLs (http, s3...)."""
     if not url:
         return None
     if _WINDOWS_PATH.match(url):
