@@ -59,9 +59,12 @@ class SampleSettings:
 
     def __post_init__(self) -> None:
         if self.samples < 1:
-            raise InputError(f"the number of samples must be at least 1, not {self.samples}")
-        if self.width < 8 or self.dense_width < 2:
-            raise InputError(f"analysis width {self.width} is too small")
+            raise InputError(f"{{field}} must be at least 1, not {self.samples}", field="samples")
+        if self.width < 8:
+            raise InputError(f"{{field}} {self.width} is too small (at least 8 pixels)", field="width")
+        if self.dense_width < 2:
+            raise InputError(f"{{field}} {self.dense_width} is too small (at least 2 pixels)",
+                             field="dense_width")
         if self.dense < 0:
             raise InputError(f"dense run length {self.dense} is negative")
 

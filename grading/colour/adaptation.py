@@ -104,4 +104,6 @@ def white_balance_matrix(cct: float) -> np.ndarray:
     source = colour.xy_to_XYZ(D65_XY)
     target = colour.xy_to_XYZ(colour.temperature.CCT_to_xy_CIE_D(cct))
     cat = colour.adaptation.matrix_chromatic_adaptation_VonKries(source, target, transform="CAT02")
-    return (_BT709.matrix_XYZ_to_RGB @ cat @ _BT709.matrix_RGB_to_XYZ).astype(np.float32)
+    matrix = (_BT709.matrix_XYZ_to_RGB @ cat @ _BT709.matrix_RGB_to_XYZ).astype(np.float32)
+    matrix.setflags(write=False)  # cached and shared: nobody may change it in place
+    return matrix
