@@ -69,7 +69,6 @@ def measure_and_match(timeline, shots: Sequence, reference: str | None = None, m
     :class:`~cinegrade.errors.RangeError` (field ``strength``) outside 0..1,
     :class:`~cinegrade.errors.InputError` (field ``reference``) for an unknown reference clip;
     ``method`` and ``strength`` are checked only when there is a shot to match."""
-    from cinegrade.matching.match import match_shot
 
     shots = tuple(shots)
     analysed = analyse_shots(shots, SampleSettings(), executor, cache, progress)
@@ -89,13 +88,13 @@ def measure_and_match(timeline, shots: Sequence, reference: str | None = None, m
             jobs.append(dict(
                 shot_index=shot.index, clip_name=shot.clip_name, scene=scenes[shot.index],
                 reference_index=ref, reference_name=names.get(ref), method=method,
-                strength=strength, frames=view.frames if view else (),
-                reference_frames=ref_view.frames if ref_view else (),
+                strength=strength, frames=view.frames8 if view else (),
+                reference_frames=ref_view.frames8 if ref_view else (),
                 stats=stats.get(shot.index), reference_stats=stats.get(ref),
                 features=view.features if view else None,
                 reference_features=ref_view.features if ref_view else None))
         if executor is None:
-            results = [match_shot(**job) for job in jobs]
+            results = [_match_job(job) for job in jobs]
         else:
             results = list(executor.map(_match_job, jobs))
         matches = {m.shot_index: m for m in results}
@@ -129,8 +128,11 @@ def matches_via(matches: Mapping[int, Match], views: Mapping, scenes: Mapping[in
 
 
 def _match_job(job: dict) -> Match:
-
-    return match_shot(**job)
+    """:func:`match_shot` of a job whose frames travel as 8-bit (a quarter of float32's size,
+    the views' own storage), made float where the job runs."""
+    frames = {name: tuple(f.astype(np.float32) / 255 for f in job[name])
+              for name in ("frames", "reference_frames")}
+    return match_shot(**{**job, **frames})
 
 
 def graded_continuity(found: TimelineMatch, grades: Mapping[int, Grade]):
