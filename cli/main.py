@@ -35,7 +35,7 @@ EXIT_BUG = 3
 
 #: The command-line option of each API field an :class:`InputError` may name, where it is not
 #: ``--`` and the field with dashes.
-OPTION_NAMES = {"overwrite": "--force", "target": "one of --ccc, --cdl-dir, --edl and --lut-dir"}
+OPTION_NAMES = {"overwrite": "--force", "ccc, cdl_dir, edl or lut_dir": "--ccc, --cdl-dir, --edl or --lut-dir"}
 
 
 def option_name(field: str) -> str:

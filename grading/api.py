@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cinegrade.errors import InputError, OutputExists
+from cinegrade.errors import ChoiceError, InputError, OutputExists, RangeError
 from cinegrade.timeline.files import Reading
 from cinegrade.work import ShotWork
 
@@ -265,13 +265,13 @@ def check_timeline(timeline: str | os.PathLike, *, settings=None, scene_by: str 
     from cinegrade.continuity.rules import ContinuitySettings
     from cinegrade.continuity.run import run_continuity
     from cinegrade.media.probe import probe_shots
-    from cinegrade.timeline.scenes import SCENE_GROUPINGS, group_scenes
+    from cinegrade.timeline.scenes import SCENE_GROUPINGS
     from cinegrade.timeline.shots import shots_from_timeline
 
     work = work or ShotWork()
     settings = settings or ContinuitySettings()
     if scene_by not in SCENE_GROUPINGS:
-        group_scenes((), scene_by)  # raises the ChoiceError
+        raise ChoiceError("scene_by", scene_by, tuple(SCENE_GROUPINGS))
     if output is not None:
         _refuse_input_as_output(timeline, output)
     loaded, _ = _load(timeline, reading, on_note)
@@ -348,7 +348,6 @@ def grade_timeline(timeline: str | os.PathLike, output: str | os.PathLike, *,
     Raises :class:`InputError` for bad input, a look that cannot be read, an existing
     ``output`` without ``overwrite``, or a timeline none of whose media can be read.
     """
-    from cinegrade.errors import ChoiceError, RangeError
     from cinegrade.grade.effects import attach_grade, match_from_metadata
     from cinegrade.grade.grade import LUT_SIZES, Grade, write_grade_cubes
     from cinegrade.matching.match import METHODS
@@ -452,6 +451,10 @@ class Exported:
     without_cdl: tuple[str, ...] = field(default=())
 
 
+#: The arguments of :func:`export_grades` of which exactly one is given (an error's field).
+EXPORT_TARGETS = "ccc, cdl_dir, edl or lut_dir"
+
+
 def export_grades(timeline: str | os.PathLike, *, ccc: str | os.PathLike | None = None,
                   cdl_dir: str | os.PathLike | None = None, edl: str | os.PathLike | None = None,
                   lut_dir: str | os.PathLike | None = None, overwrite: bool = False,
@@ -465,7 +468,7 @@ def export_grades(timeline: str | os.PathLike, *, ccc: str | os.PathLike | None 
     - ``edl``: a CMX 3600 EDL whose events carry ``*ASC_SOP`` and ``*ASC_SAT``;
     - ``lut_dir``: each graded clip's .cube, copied as ``<clip>.cube``.
 
-    Raises :class:`InputError` (field ``target`` when not exactly one is given, ``overwrite``
+    Raises :class:`InputError` (field :data:`EXPORT_TARGETS` when not exactly one is given, ``overwrite``
     for an existing file)."""
     from cinegrade.media.atomic import write_bytes_atomically
     from cinegrade.media.cdl_files import CDLDocument, ColorCorrection, write_cdl_file
@@ -475,7 +478,7 @@ def export_grades(timeline: str | os.PathLike, *, ccc: str | os.PathLike | None 
 
     targets = [t for t in (ccc, cdl_dir, edl, lut_dir) if t]
     if len(targets) != 1:
-        raise InputError("give exactly one {field}: ccc, cdl_dir, edl or lut_dir", field="target")
+        raise InputError("give exactly one of {field}", field=EXPORT_TARGETS)
     reading = reading or Reading()
     loaded, _ = _load(timeline, reading, on_note)
     shots = shots_from_timeline(loaded, timeline)

@@ -97,8 +97,6 @@ def test_a_bug_is_one_line_exit_3_and_a_trace_file(timeline, tmp_path):
         "def broken(*a, **k):\n"
         "    raise RuntimeError('synthetic failure')\n"
         "shots.shots_from_timeline = broken\n"
-        "import cinegrade.api\n"
-        "cinegrade.api.__dict__.pop('shots_from_timeline', None)\n"
         "from cinegrade.cli.main import main\n"
         f"main(['analyze', {str(timeline)!r}, '--jobs', '1', '--no-cache'])\n")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)

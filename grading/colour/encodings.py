@@ -40,8 +40,8 @@ def display_linear(rgb: np.ndarray, precision: type = np.float32) -> np.ndarray:
     0.1799...
     """
     encoded = np.clip(np.asarray(rgb, dtype=precision), 0.0, 1.0)
-    return np.power(encoded, precision(BT1886_GAMMA) if precision is np.float32 else 2.4
-                    ).astype(np.float32, copy=False)
+    gamma = BT1886_GAMMA if precision is np.float32 else 2.4  # 2.4 in float64, as colour-science
+    return np.power(encoded, gamma).astype(np.float32, copy=False)
 
 
 def display_encoded(linear: np.ndarray) -> np.ndarray:

@@ -140,16 +140,17 @@ def _view_keys(shots: Sequence[Shot]) -> dict[int, str]:
     return keys
 
 
-def _pair_key(keys: Mapping[int, str], a: Shot, b: Shot) -> str | None:
-    if a.index not in keys or b.index not in keys:
+def _pair_key(keys: Mapping[int, str], a: int, b: int) -> str | None:
+    """The cache key of the cut between shots ``a`` and ``b`` (indices)."""
+    if a not in keys or b not in keys:
         return None
-    return cache_key(("cut", keys[a.index], keys[b.index]), None, None)
+    return cache_key(("cut", keys[a], keys[b]), None, None)
 
 
 def _cached_measures(pairs, keys, cache) -> dict[tuple[int, int], CutMeasure]:
     found = {}
     for a, b in pairs:
-        key = _pair_key(keys, a, b) if cache is not None else None
+        key = _pair_key(keys, a.index, b.index) if cache is not None else None
         value = cache.get_json(key) if key is not None else None
         if value is not None:
             found[(a.index, b.index)] = CutMeasure.from_json(value)
@@ -170,14 +171,10 @@ def _store(cache, keys, measured, views, stats) -> None:
     measured again next time: the media may be fixed)."""
     for (a, b), measure in measured.items():
         if a in views and b in views:
-            key = _pair_key(keys, _Index(a), _Index(b))
+            key = _pair_key(keys, a, b)
             if key is not None:
                 cache.put_json(key, measure.to_json())
     for index, view in views.items():
         if index in keys and view.flicker is not None:
             cache.put_json(keys[index], {"flicker": view.flicker})
 
-
-@dataclass(frozen=True)
-class _Index:
-    index: int
