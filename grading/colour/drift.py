@@ -39,6 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cinegrade.colour.adaptation import (
+    LMS_TO_XYZ,
     NEUTRAL_CCT,
     WHITE_LMS,
     luminance_of_lms,
@@ -59,6 +60,42 @@ CCT_RANGE = (4000.0, 25000.0)
 PARAMETERS = ("log_gain_l", "log_gain_m", "log_gain_s", "log_contrast", "lift", "log_saturation")
 #: Most pixel pairs :func:`fit_drift` uses (an even stride through them).
 FIT_MAX_PIXELS = 12_000
+
+#: The drift's white balance and exposure read as three independent directions of its log cone
+#: gains, so that evidence which sees colour but not level (a light's colour, a black level) can
+#: say so: ``exposure_stops`` (log2 of white's luminance gain, linearised at D65), ``warmth``
+#: (ln g_L − ln g_S: positive = warmer), ``tint`` (ln g_M − (ln g_L + ln g_S) / 2: positive =
+#: greener); then the other three parameters as they are.
+COMPONENTS = ("exposure_stops", "warmth", "tint", "log_contrast", "lift", "log_saturation")
+
+
+def _component_matrix() -> np.ndarray:
+    luminance_share = LMS_TO_XYZ[1] * WHITE_LMS / (LMS_TO_XYZ[1] @ WHITE_LMS)
+    matrix = np.eye(6)
+    matrix[:3, :3] = [luminance_share / math.log(2.0), [1.0, 0.0, -1.0], [-0.5, 1.0, -0.5]]
+    return matrix
+
+
+#: (6, 6): drift parameters (:data:`PARAMETERS`) → :data:`COMPONENTS`, and back.
+TO_COMPONENTS = _component_matrix()
+FROM_COMPONENTS = np.linalg.inv(TO_COMPONENTS)
+
+
+def components_of(parameters: Sequence[float]) -> np.ndarray:
+    """Drift parameters (6,) (:data:`PARAMETERS`) as :data:`COMPONENTS` (6,) float64.
+
+    >>> [round(float(v), 6) + 0.0 for v in components_of([math.log(2.0)] * 3 + [0, 0, 0])]
+    [1.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+    >>> np.round(parameters_of(components_of([0.1, 0.0, -0.1, 0.2, 0.01, 0.0])), 6)
+    array([ 0.1 ,  0.  , -0.1 ,  0.2 ,  0.01,  0.  ])
+    """
+    return TO_COMPONENTS @ np.asarray(parameters, dtype=np.float64)
+
+
+def parameters_of(components: Sequence[float]) -> np.ndarray:
+    """:data:`COMPONENTS` (6,) as drift parameters (6,) (:data:`PARAMETERS`), float64."""
+    return FROM_COMPONENTS @ np.asarray(components, dtype=np.float64)
+
 
 JSON_VERSION = 1
 

@@ -1,0 +1,159 @@
+"""The one form every evidence source gives, and the registry of sources.
+
+A source is a small class with one job (as a PySceneDetect detector is): it *describes* each shot
+once (:meth:`EvidenceSource.describe`: a small, picklable summary of the shot's view and
+statistics — keypoints, faces, a black level) and *compares* two descriptions
+(:meth:`EvidenceSource.compare`), giving a :class:`PairEvidence`: how far shot B's colour is
+off shot A's, as the drift model's six components (:data:`cinegrade.colour.drift.COMPONENTS`:
+exposure in stops, warmth and tint as log cone-gain ratios in CAT02, log contrast, lift, log
+saturation; B relative to A) with a standard error per component (``inf`` where the source says
+nothing of it: a light's colour tells warmth and tint, not exposure). The errors are
+calibrated on the benchmark sets (``benchmarks/evidence.py``), so that sources combine by
+inverse variance and a finding can say how sure it is.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+from cinegrade.colour.drift import COMPONENTS, parameters_of
+from cinegrade.errors import ChoiceError
+
+#: Standard error meaning "this source says nothing of this parameter".
+UNKNOWN = math.inf
+
+
+@dataclass(frozen=True)
+class PairEvidence:
+    """What one source found of how shot B differs from shot A.
+
+    ``drift``: the six drift components A → B (:data:`~cinegrade.colour.drift.COMPONENTS`; B's
+    pixels ≈ ``predict_drift(A's pixels, parameters)`` on what they share, with ``parameters``
+    :attr:`parameters`). ``error``: the standard error of each, same units (:data:`UNKNOWN` =
+    no information). ``support``: what it rests on,
+    in the source's own unit (``unit``: "pixels", "keypoints", "faces", …). ``source``: the
+    registered name. ``note``: one short phrase for reports ("12 keypoints on the back wall").
+    """
+
+    source: str
+    drift: tuple[float, ...]
+    error: tuple[float, ...]
+    support: int = 0
+    unit: str = ""
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if len(self.drift) != len(COMPONENTS) or len(self.error) != len(COMPONENTS):
+            raise ValueError(f"drift and error need {len(COMPONENTS)} values each")
+
+    @property
+    def parameters(self) -> np.ndarray:
+        """The drift as the model's parameters (6,) (:data:`~cinegrade.colour.drift.PARAMETERS`),
+        unknown components taken as 0."""
+        return parameters_of(self.drift)
+
+    @property
+    def weight(self) -> np.ndarray:
+        """Inverse variances (6,) float64, 0 where the error is :data:`UNKNOWN`."""
+        error = np.asarray(self.error, dtype=np.float64)
+        with np.errstate(divide="ignore"):
+            return np.where(np.isfinite(error) & (error > 0), 1.0 / error**2, 0.0)
+
+    def reversed(self) -> PairEvidence:
+        """The same evidence read B → A (parameters negated: the model is near-additive in them)."""
+        return PairEvidence(self.source, tuple(-v for v in self.drift), self.error, self.support,
+                            self.unit, self.note)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (``inf`` errors as null)."""
+        return {"source": self.source, "drift": [round(v, 5) for v in self.drift],
+                "error": [None if not math.isfinite(e) else round(e, 5) for e in self.error],
+                "support": self.support, "unit": self.unit, "note": self.note}
+
+    @classmethod
+    def from_json(cls, data: dict) -> PairEvidence:
+        """What :meth:`to_json` gave."""
+        return cls(data["source"], tuple(data["drift"]),
+                   tuple(UNKNOWN if e is None else e for e in data["error"]),
+                   data.get("support", 0), data.get("unit", ""), data.get("note", ""))
+
+
+@dataclass(frozen=True)
+class ShotEvidenceInput:
+    """What a source may describe a shot from: its sampled frames (display-referred Rec.709
+    R'G'B' (H, W, 3) uint8, as :class:`~cinegrade.correspondence.views.ShotView` keeps them), its
+    whole-shot statistics (:class:`~cinegrade.analysis.stats.ShotStats` or None) and the first
+    and last frames (uint8, or None: continuations)."""
+
+    frames8: tuple[np.ndarray, ...]
+    stats: Any = None
+    first8: np.ndarray | None = None
+    last8: np.ndarray | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def frames(self) -> tuple[np.ndarray, ...]:
+        """The frames as float32 in [0, 1]."""
+        return tuple(f.astype(np.float32) / 255 for f in self.frames8)
+
+
+class EvidenceSource:
+    """One kind of evidence. Subclasses set :attr:`name` and implement :meth:`describe` and
+    :meth:`compare`; both are pure (no I/O) and their results picklable, so they run in any
+    executor and descriptions can be cached."""
+
+    name: ClassVar[str] = ""
+    #: bump when what :meth:`describe` returns changes (cache keys carry it)
+    version: ClassVar[int] = 1
+
+    def describe(self, shot: ShotEvidenceInput) -> Any:
+        """A small summary of one shot (None when the shot offers this source nothing)."""
+        raise NotImplementedError
+
+    def compare(self, a: Any, b: Any) -> PairEvidence | None:
+        """Evidence of how shot B differs from shot A from their descriptions (None: nothing)."""
+        raise NotImplementedError
+
+
+#: Registered sources by name (:func:`register_source`); the order is the default order.
+EVIDENCE_SOURCES: dict[str, type[EvidenceSource]] = {}
+
+
+def register_source(cls: type[EvidenceSource]) -> type[EvidenceSource]:
+    """Class decorator: add ``cls`` to :data:`EVIDENCE_SOURCES` under its name."""
+    if not cls.name:
+        raise ValueError("an evidence source needs a name")
+    EVIDENCE_SOURCES[cls.name] = cls
+    return cls
+
+
+def evidence_source(name: str) -> EvidenceSource:
+    """An instance of the registered source ``name``; :class:`~cinegrade.errors.ChoiceError`
+    (field ``evidence``) for an unknown one."""
+    if name not in EVIDENCE_SOURCES:
+        raise ChoiceError("evidence", name, tuple(EVIDENCE_SOURCES))
+    return EVIDENCE_SOURCES[name]()
+
+
+def combine(evidence: Sequence[PairEvidence]) -> tuple[np.ndarray, np.ndarray]:
+    """Inverse-variance mean of several sources' drifts per component: (drift (6,), error (6,)),
+    error ``inf`` where none says anything.
+
+    >>> a = PairEvidence("x", (0.1, 0, 0, 0, 0, 0), (0.1, 0.1, 0.1, UNKNOWN, UNKNOWN, 0.1))
+    >>> b = PairEvidence("y", (0.3, 0, 0, 0, 0, 0), (0.1, 0.1, 0.1, UNKNOWN, 0.01, 0.1))
+    >>> drift, error = combine([a, b])
+    >>> round(float(drift[0]), 3), round(float(error[0]), 4), bool(np.isinf(error[3]))
+    (0.2, 0.0707, True)
+    """
+    weights = np.array([e.weight for e in evidence]).reshape(-1, len(COMPONENTS))
+    drifts = np.array([e.drift for e in evidence], dtype=np.float64).reshape(-1, len(COMPONENTS))
+    total = weights.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        drift = np.where(total > 0, (weights * drifts).sum(axis=0) / total, 0.0)
+        error = np.where(total > 0, 1.0 / np.sqrt(total), UNKNOWN)
+    return drift, error
