@@ -33,7 +33,7 @@ import sys
 
 import click
 
-from cinegrade.cli.shot_work import analysis_options, emit_json, shot_work
+from cinegrade.cli.shot_work import analysis_options, emit_json, evidence_option, evidence_sources, shot_work
 from cinegrade.cli.timeline_input import (
     kdenlive_line,
     kdenlive_version_option,
@@ -57,6 +57,7 @@ from cinegrade.cli.timeline_input import kdenlive_version as _version
               help="Set one threshold, e.g. --set exposure_stops=0.3 (repeatable).")
 @click.option("--scene-by", type=click.Choice(["markers", "auto", "none"]), default="markers",
               show_default=True, help="Scenes from 'scene…' markers/guides, by content, or none.")
+@evidence_option
 @kdenlive_version_option
 @analysis_options
 @timeline_input
@@ -65,7 +66,7 @@ def check(timeline: str, output: str | None, force: bool, json_path: str | None,
           report_path: str | None, fail_on: str | None, config_path: str | None,
           overrides: tuple[str, ...], scene_by: str, jobs: int | None, no_cache: bool,
           cache_dir: str | None, quiet: bool, kdenlive_version: str, scheduler: str | None,
-          **input_options) -> None:
+          evidence: str, **input_options) -> None:
     """Check TIMELINE for continuity breaks between and within shots."""
     from cinegrade.api import check_timeline
     from cinegrade.continuity.rules import settings_from
@@ -75,7 +76,8 @@ def check(timeline: str, output: str | None, force: bool, json_path: str | None,
                              overwrite=force, report=report_path,
                              reading=reading(**input_options),
                              work=shot_work(jobs, no_cache, cache_dir, quiet, scheduler),
-                             kdenlive_version=_version(kdenlive_version), on_note=note)
+                             kdenlive_version=_version(kdenlive_version), on_note=note,
+                             evidence=evidence_sources(evidence))
     if json_path:
         emit_json(json_path, checked.to_json())
     if not quiet and json_path != "-":

@@ -15,7 +15,7 @@ import os
 
 import click
 
-from cinegrade.cli.shot_work import analysis_options, shot_work
+from cinegrade.cli.shot_work import analysis_options, evidence_option, evidence_sources, shot_work
 from cinegrade.cli.timeline_input import (
     kdenlive_line,
     kdenlive_version_option,
@@ -51,6 +51,7 @@ match_options = stacked([
                  help="How much of the match to apply."),
     click.option("--scene-by", type=click.Choice(["markers", "auto", "none"]), default="markers",
                  show_default=True, help="Scenes from 'scene…' markers/guides, by content, or none."),
+    evidence_option,
 ])
 
 
@@ -72,7 +73,7 @@ def run(timeline: str, *, output: str, force: bool = False, lut_size: str = "33"
         scheduler: str | None = None,
         adapter: str | None = None, rate: str | None = None, adapter_args: tuple[str, ...] = (),
         sequence: str | None = None, quiet: bool = False, report_path: str | None = None,
-        kdenlive_version: str = "auto", **grading) -> None:
+        kdenlive_version: str = "auto", evidence: str = "all", **grading) -> None:
     """:func:`cinegrade.grade_timeline` with the command's options (``grading``: its own
     keyword arguments), then the table."""
     from cinegrade.api import grade_timeline
@@ -80,7 +81,8 @@ def run(timeline: str, *, output: str, force: bool = False, lut_size: str = "33"
     graded = grade_timeline(timeline, output, lut_size=int(lut_size), report=report_path,
                             overwrite=force, reading=reading(adapter, rate, adapter_args, sequence),
                             work=shot_work(jobs, no_cache, cache_dir, quiet, scheduler), on_note=note,
-                            kdenlive_version=_version(kdenlive_version), **grading)
+                            kdenlive_version=_version(kdenlive_version),
+                            evidence=evidence_sources(evidence), **grading)
     if not quiet:
         click.echo(grade_table(graded.shots, graded.grades))
         click.echo(f"wrote {output} and {len(graded.cubes)} .cube file(s) in {graded.grades_folder}")
@@ -105,6 +107,7 @@ def grade_table(shots, grades) -> str:
             applied = m.confidence * m.strength
             cells = ((m.scene or "-").removeprefix("scene: "), m.reference_name or "-",
                      m.evidence + (f" via {m.via.clip_name}" if m.via is not None else "")
+                     + (f" ({', '.join(m.sources)})" if m.sources else "")
                      + (" (uncertain)" if m.uncertain else ""), f"{m.confidence:.2f}",
                      f"{-s['exposure_stops'] * applied:+.2f} EV", f"{-s['mired'] * applied:+.0f} mired",
                      f"x{s['saturation'] ** -applied:.2f}")

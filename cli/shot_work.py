@@ -24,6 +24,23 @@ analysis_options = stacked([
 ])
 
 
+#: ``--evidence``: the evidence sources shots that share no pixels are measured with.
+evidence_option = click.option(
+    "--evidence", "evidence", default="all", show_default=True, metavar="NAMES",
+    help="Evidence across shots that share no pixels (same characters, surfaces from another "
+         "angle, the light): 'all', 'none', or a comma-separated list of sources "
+         "(shared-pixels, features, faces, ...).")
+
+
+def evidence_sources(value: str | None) -> tuple[str, ...] | None:
+    """``--evidence`` as the API takes it: None for all sources, () for none, else the names."""
+    if value is None or value.strip() == "all":
+        return None
+    if value.strip() == "none":
+        return ()
+    return tuple(name.strip() for name in value.split(",") if name.strip())
+
+
 @contextlib.contextmanager
 def progress_bar(length: int, label: str, quiet: bool = False
                  ) -> Iterator[Callable[[int], None] | None]:

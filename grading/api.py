@@ -256,12 +256,15 @@ def check_timeline(timeline: str | os.PathLike, *, settings=None, scene_by: str 
                    output: str | os.PathLike | None = None, overwrite: bool = False,
                    report: str | os.PathLike | None = None, reading: Reading | None = None,
                    work: ShotWork | None = None, kdenlive_version: str | None = None,
-                   on_note: Notes = None) -> Check:
+                   on_note: Notes = None, evidence: Sequence[str] | None = None) -> Check:
     """Check ``timeline`` for continuity breaks between and within shots, with ``settings``
     (:class:`~cinegrade.continuity.rules.ContinuitySettings`; default thresholds) and scenes by
     ``scene_by`` (:data:`~cinegrade.timeline.scenes.SCENE_GROUPINGS`). ``output``: the timeline
     with a marker per warning (cinegrade's earlier markers replaced); ``report``: a
-    self-contained HTML page. Raises :class:`InputError` when no shot's media can be read."""
+    self-contained HTML page. ``evidence``: the sources (:data:`cinegrade.evidence.base.EVIDENCE_SOURCES`)
+    cuts that share no pixels are measured with (None: all; empty: none, such cuts are judged on
+    whole frames and only hinted at). Raises :class:`InputError` when no shot's media can be
+    read, :class:`ChoiceError` (field ``evidence``) for an unknown source."""
     from cinegrade.continuity.rules import ContinuitySettings
     from cinegrade.continuity.run import run_continuity
     from cinegrade.media.probe import probe_shots
@@ -272,6 +275,7 @@ def check_timeline(timeline: str | os.PathLike, *, settings=None, scene_by: str 
     settings = settings or ContinuitySettings()
     if scene_by not in SCENE_GROUPINGS:
         raise ChoiceError("scene_by", scene_by, tuple(SCENE_GROUPINGS))
+    _check_evidence(evidence)
     if output is not None:
         _refuse_input_as_output(timeline, output)
     loaded, _ = _load(timeline, reading, on_note)
@@ -280,7 +284,7 @@ def check_timeline(timeline: str | os.PathLike, *, settings=None, scene_by: str 
     with work.progress_of(len(shots), "checking") as progress, work.pool(len(shots)) as pool:
         result = run_continuity(shots, settings, scene_by, probes, executor=pool,
                                 cache=work.cache(), progress=progress,
-                                all_views=report is not None)
+                                all_views=report is not None, evidence=evidence)
     _require_readable_media(shots, result.stats)
     if output is not None:
         from cinegrade.timeline.files import write_timeline
@@ -330,7 +334,8 @@ def grade_timeline(timeline: str | os.PathLike, output: str | os.PathLike, *,
                    look_strength: float = 1.0, keep_look: bool = True, lut_size: int = 33,
                    report: str | os.PathLike | None = None, overwrite: bool = False,
                    reading: Reading | None = None, work: ShotWork | None = None,
-                   kdenlive_version: str | None = None, on_note: Notes = None) -> Graded:
+                   kdenlive_version: str | None = None, on_note: Notes = None,
+                   evidence: Sequence[str] | None = None) -> Graded:
     """Match every shot of ``timeline`` to its scene's reference, lay ``look`` over the film,
     and write the graded timeline to ``output`` with one .cube per graded clip in
     ``<output stem>.grades/`` (Kdenlive: Apply LUT on the clip; ``method="cdl"``: an ASC CDL in
@@ -343,7 +348,10 @@ def grade_timeline(timeline: str | os.PathLike, output: str | os.PathLike, *,
       ``look_strength`` in [0, 1]; ``scene_by``: :data:`~cinegrade.timeline.scenes.SCENE_GROUPINGS`;
       ``look``: a shipped look's name (:mod:`cinegrade.luts.looks`) or a .cube file;
       ``lut_size``: 33 or 65; ``kdenlive_version`` ("1.04", "1.1"): the document version of a
-      new Kdenlive project (default: the newest the installed Kdenlive opens, else 1.1).
+      new Kdenlive project (default: the newest the installed Kdenlive opens, else 1.1);
+      ``evidence``: the sources (:data:`cinegrade.evidence.base.EVIDENCE_SOURCES`) a shot that
+      shares no pixels with its scene is matched on, jointly over the scene (None: all; empty:
+      none, whole-shot statistics only).
 
     Raises :class:`InputError` for bad input, a look that cannot be read, an existing
     ``output`` without ``overwrite``, or a timeline none of whose media can be read.
@@ -361,6 +369,7 @@ def grade_timeline(timeline: str | os.PathLike, output: str | os.PathLike, *,
         raise ChoiceError("method", method, METHODS)
     if scene_by not in MODES:
         raise ChoiceError("scene_by", scene_by, MODES)
+    _check_evidence(evidence)
     if int(lut_size) not in LUT_SIZES:
         raise ChoiceError("lut_size", str(lut_size), tuple(map(str, LUT_SIZES)))
     for name, value in (("strength", strength), ("look_strength", look_strength)):
@@ -388,7 +397,8 @@ def grade_timeline(timeline: str | os.PathLike, output: str | os.PathLike, *,
                 work.pool(len(shots)) as pool:
             found = measure_and_match(loaded, shots, reference=reference, method=method,
                                       strength=strength, scene_by=scene_by, cache=work.cache(),
-                                      match=match, executor=pool, progress=progress)
+                                      match=match, executor=pool, progress=progress,
+                                      evidence=evidence)
         if match:
             _require_readable_media(shots, found.stats)
         matches = dict(found.matches)
@@ -422,6 +432,16 @@ def grade_timeline(timeline: str | os.PathLike, output: str | os.PathLike, *,
                                                    f"{os.path.basename(output)} (graded)"))
     return Graded(shots, grades, cubes, found, Path(output),
                   Path(report) if report is not None else None, loaded)
+
+
+def _check_evidence(evidence: Sequence[str] | None) -> None:
+    """:class:`ChoiceError` (field ``evidence``) for a source that is not registered."""
+    if evidence:
+        from cinegrade.evidence.run import EVIDENCE_SOURCES
+
+        for name in evidence:
+            if name not in tuple(EVIDENCE_SOURCES):
+                raise ChoiceError("evidence", name, tuple(EVIDENCE_SOURCES))
 
 
 def match_timeline(timeline: str | os.PathLike, output: str | os.PathLike, **options) -> Graded:

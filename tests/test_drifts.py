@@ -8,7 +8,7 @@ import pytest
 from drift_measurements import LUMA, exposure_stops, saturation_ratio, white_balance_cct
 
 from cinegrade.colour.drift import Drift, apply_drift, flicker_offset
-from cinegrade.demo.drifts import random_drift
+from cinegrade.demo.drifts import ai_drift, random_drift
 
 
 @pytest.fixture(scope="module")
@@ -138,3 +138,46 @@ def test_random_drift_is_seeded_and_plausible():
     assert 5 < sum(d.flicker_stops > 0 for d in drifts) < 40
     calm = random_drift(np.random.default_rng(3), strength=0)
     assert calm.is_neutral
+
+
+def test_ai_drift_sizes_as_ai_models_drift():
+    from cinegrade.colour.adaptation import NEUTRAL_CCT
+
+    assert ai_drift(np.random.default_rng(4)) == ai_drift(np.random.default_rng(4))
+    drifts = [ai_drift(np.random.default_rng(seed)) for seed in range(600)]
+    undrifted = sum(d.is_neutral for d in drifts)
+    assert 0.13 < undrifted / len(drifts) < 0.27  # about a fifth kept the scene's look
+    seen = {"exposure": set(), "white balance": set(), "saturation": set(), "gamma": set()}
+    counts = []
+    for drift in (d for d in drifts if not d.is_neutral):
+        assert drift.contrast == 1.0 and drift.flicker_stops == 0.0
+        changed = {
+            "exposure": drift.exposure_stops != 0, "white balance": drift.white_balance_k != NEUTRAL_CCT,
+            "saturation": drift.saturation != 1, "gamma": drift.gamma != 1, "lift": drift.lift != 0}
+        counts.append(sum(changed.values()))
+        if changed["exposure"]:
+            assert 0.6 <= abs(drift.exposure_stops) <= 1.2
+            seen["exposure"].add(drift.exposure_stops > 0)
+        if changed["white balance"]:
+            assert 4000 <= drift.white_balance_k <= 5000 or 8500 <= drift.white_balance_k <= 11000
+            seen["white balance"].add(drift.white_balance_k > NEUTRAL_CCT)
+        if changed["saturation"]:
+            assert 0.55 <= drift.saturation <= 0.75 or 1.3 <= drift.saturation <= 1.5
+            seen["saturation"].add(drift.saturation > 1)
+        if changed["gamma"]:
+            assert 0.75 <= drift.gamma <= 0.85 or 1.18 <= drift.gamma <= 1.3
+            seen["gamma"].add(drift.gamma > 1)
+        if changed["lift"]:
+            assert 0.04 <= drift.lift <= 0.08
+    assert set(counts) == {1, 2, 3}
+    assert all(both == {False, True} for both in seen.values())  # both ranges of each are drawn
+    assert ai_drift(np.random.default_rng(0), undrifted=1.0).is_neutral
+    assert not any(ai_drift(np.random.default_rng(s), undrifted=0.0).is_neutral for s in range(50))
+
+
+def test_ai_drift_exposure_measured_back(picture):
+    drift = next(d for d in (ai_drift(np.random.default_rng(s), undrifted=0.0) for s in range(200))
+                 if d.exposure_stops and d.white_balance_k == 6504.0 and d.gamma == 1 and d.lift == 0)
+    measured = exposure_stops(picture, apply_drift(picture, drift))
+    assert 0.55 < abs(measured) < 1.25
+    assert measured == pytest.approx(drift.exposure_stops, abs=0.05)

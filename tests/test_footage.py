@@ -225,3 +225,103 @@ def test_missing_extras_tell_how_to_install(monkeypatch):
 def test_drift_json_is_documented_schema(scene_set):
     data = json.loads(scene_set.shots[1].drift_path.read_text())
     assert data["version"] == 1 and data["exposure_stops"] == 0.4
+
+
+def write_renders(folder, scenes_json, cameras_of) -> None:
+    """A tiny multi-angle render folder: ``scenes.json`` as given, and per scene each camera's
+    PNG, a different crop of a bundled photograph (another view of one lit place), by Pillow."""
+    from PIL import Image
+
+    picture = np.round(footage.load_still("astronaut") * 255).astype(np.uint8)
+    folder.mkdir(parents=True, exist_ok=True)
+    for scene, cameras in cameras_of.items():
+        (folder / scene).mkdir(exist_ok=True)
+        for number, camera in enumerate(cameras):
+            top, left = 40 * number, 60 * number
+            Image.fromarray(picture[top:top + 180, left:left + 320]).save(folder / scene / f"{camera}.png")
+    (folder / "scenes.json").write_text(json.dumps(scenes_json))
+
+
+def test_multiangle_scenes_from_a_render_folder(tmp_path):
+    from cinegrade.demo.drifts import ai_drift
+    from cinegrade.demo.footage import load_still, multiangle_scenes, render_shot, render_view, shot_name
+
+    cameras = {"kitchen": ["wide", "close-a", "reverse"], "street": ["wide", "ots-a"]}
+    # the renderer's index: scenes with camera records by name, each naming its file
+    index = {"cameras": ["wide", "close-a", "reverse", "ots-a"], "scenes": [
+        {"name": n, "cameras": {c: {"file": f"{n}/{c}.png", "focal_mm": 35.0} for c in c_list}}
+        for n, c_list in cameras.items()]}
+    write_renders(tmp_path / "renders", index, cameras)
+    scenes = multiangle_scenes(tmp_path / "renders")
+    assert [s.name for s in scenes] == ["kitchen", "street"]
+    assert [[shot.framing.name for shot in s.shots] for s in scenes] == list(cameras.values())
+    assert shot_name(scenes[0], 2) == "kitchen-03-reverse"
+    close = scenes[0].shots[1]
+    assert close.source == str(tmp_path / "renders" / "kitchen" / "close-a.png")
+    # the still is the PNG's pixels; framed whole at first, moving a little over the shot
+    picture = load_still(close.source)
+    assert picture.shape == (180, 320, 3) and picture.dtype == np.float32
+    frames = render_shot(close, (160, 90), 5)
+    np.testing.assert_allclose(frames[0], render_view(picture, (160, 90), close.framing.at(0.0)))
+    assert np.abs(frames[-1] - frames[0]).mean() > 0.005
+    for shot in (*scenes[0].shots, *scenes[1].shots):
+        first, last = (crop_box((320, 180), (160, 90), shot.framing.at(t)) for t in (0.0, 1.0))
+        overlap = ((min(first[2], last[2]) - max(first[0], last[0]))
+                   * (min(first[3], last[3]) - max(first[1], last[1])))
+        assert first != last
+        assert overlap > 0.8 * (first[2] - first[0]) * (first[3] - first[1])  # a gentle move
+        assert first[2] - first[0] > 0.85 * 320  # framed wide: most of the render
+    # a scene set drawn with the AI drift: references undrifted, drifts from the generator
+    scene_set = build_scene_set(tmp_path / "set", scenes, seed=1, size=(64, 36), seconds=2 / 24,
+                                drift_generator=ai_drift)
+    expected = scene_drifts(scenes, 1, drift_generator=ai_drift)
+    assert {shot.name: shot.drift for shot in scene_set.shots} == expected
+    assert scene_set.shots[0].drift.is_neutral and scene_set.shots[3].drift.is_neutral
+    assert any(not d.is_neutral and d.contrast == 1 and d.flicker_stops == 0 for d in expected.values())
+    assert expected != scene_drifts(scenes, 1)  # not the default random drifts
+
+
+def test_multiangle_index_forms_and_errors(tmp_path):
+    from cinegrade.demo.footage import multiangle_scenes
+
+    cameras = {"a": ["close-b", "wide", "medium"]}
+    # scenes by name, cameras not listed: the folder's PNGs, in the expected camera order
+    write_renders(tmp_path / "r1", {"a": None}, cameras)
+    (scene,) = multiangle_scenes(tmp_path / "r1")
+    assert [s.framing.name for s in scene.shots] == ["wide", "medium", "close-b"]
+    write_renders(tmp_path / "r2", {"a": {"cameras": [{"name": "medium"}, {"name": "wide"}]}}, cameras)
+    (scene,) = multiangle_scenes(tmp_path / "r2")
+    assert [s.framing.name for s in scene.shots] == ["medium", "wide"]
+    with pytest.raises(InputError, match="scenes.json is written last"):
+        multiangle_scenes(tmp_path / "nothing")
+    write_renders(tmp_path / "r4", {"scenes": [{"name": "a", "cameras": {"wide": {"file": "a/medium.png"}}}]},
+                  cameras)
+    assert multiangle_scenes(tmp_path / "r4")[0].shots[0].source == str(tmp_path / "r4" / "a" / "medium.png")
+    write_renders(tmp_path / "r3", [{"name": "a", "cameras": "wide"}], cameras)
+    with pytest.raises(InputError, match="lists no cameras"):
+        multiangle_scenes(tmp_path / "r3")
+    write_renders(tmp_path / "r3", [{"name": "a", "cameras": ["wide", "reverse"]}], cameras)
+    with pytest.raises(InputError, match="lacks camera 'reverse'"):
+        multiangle_scenes(tmp_path / "r3")
+    (tmp_path / "r3" / "scenes.json").write_text("{not json")
+    with pytest.raises(InputError, match="cannot read"):
+        multiangle_scenes(tmp_path / "r3")
+    (tmp_path / "r3" / "scenes.json").write_text("[]")
+    with pytest.raises(InputError, match="no scenes"):
+        multiangle_scenes(tmp_path / "r3")
+    with pytest.raises(InputError, match="missing"):
+        footage.source_path(str(tmp_path / "gone.png"))
+
+
+def test_drift_seeds_is_the_fewest_reaching_the_count():
+    from cinegrade.demo.drifts import ai_drift
+    from cinegrade.demo.footage import drift_seeds
+
+    specs = scenes()
+    for minimum in (1, 12, 30):
+        seeds = drift_seeds(specs, minimum, ai_drift)
+        counted = [sum(not d.is_neutral for d in scene_drifts(specs, seed, drift_generator=ai_drift).values())
+                   for seed in range(seeds)]
+        assert sum(counted) >= minimum > sum(counted[:-1])
+    with pytest.raises(InputError):
+        drift_seeds(specs, 10**6, ai_drift, most=3)

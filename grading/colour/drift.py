@@ -242,6 +242,21 @@ def predict_drift(pa: np.ndarray, parameters: np.ndarray) -> np.ndarray:
     return luma + np.exp(parameters[5]) * (display - luma)
 
 
+#: What :func:`fit_drift_parameters` searches: (low, high) per parameter.
+FIT_BOUNDS = (np.array([-3.0, -3.0, -3.0, -1.0, -0.4, -2.0]), np.array([3.0, 3.0, 3.0, 1.0, 0.4, 2.0]))
+
+
+def plausible(parameters: Sequence[float], margin: float = 0.9) -> bool:
+    """Whether a fitted drift (6,) stays inside ``margin`` of :data:`FIT_BOUNDS` (a fit that ran
+    to a bound is a fit of something else than a drift).
+
+    >>> plausible([0.2, 0.1, 0.0, 0.0, 0.01, 0.1]), plausible([-3.0, 0.0, 0.0, 0.0, 0.0, 0.0])
+    (True, False)
+    """
+    x = np.asarray(parameters, dtype=np.float64)
+    return bool(np.all(x > margin * FIT_BOUNDS[0]) and np.all(x < margin * FIT_BOUNDS[1]))
+
+
 def fit_drift(pa: np.ndarray, pb: np.ndarray) -> tuple[np.ndarray, float, float, float] | None:
     """The drift that takes display-referred pixels ``pa`` (N, 3) to ``pb`` on the same content:
     (cone gains (3,), saturation, contrast, lift), fitted to :func:`predict_drift` by robust
@@ -264,9 +279,30 @@ def fit_drift(pa: np.ndarray, pb: np.ndarray) -> tuple[np.ndarray, float, float,
     >>> fit_drift(pa[:50], pb[:50]) is None
     True
     """
+    fitted = fit_drift_parameters(pa, pb)
+    if fitted is None:
+        return None
+    x = fitted[0]
+    return np.exp(x[:3]), float(np.exp(x[5])), float(np.exp(x[3])), float(x[4])
+
+
+def fit_drift_parameters(pa: np.ndarray, pb: np.ndarray, min_pairs: int = 100
+                         ) -> tuple[np.ndarray, np.ndarray] | None:
+    """:func:`fit_drift` as the parameter vector (6,) (:data:`PARAMETERS`) with its covariance
+    (6, 6): the Gauss–Newton estimate (JᵀJ)⁻¹ s², s the normalised median absolute residual, as
+    if the pairs were independent (pixels of one surface are not: callers scale it). None with
+    fewer than ``min_pairs`` pairs or when the fit fails.
+
+    >>> rng = np.random.default_rng(1)
+    >>> pa = rng.uniform(0.05, 0.95, (60, 3))
+    >>> pb = predict_drift(pa, np.array([0.2, 0.2, 0.2, 0.0, 0.0, 0.1])) + rng.normal(0, 0.01, (60, 3))
+    >>> x, covariance = fit_drift_parameters(pa, pb, min_pairs=30)
+    >>> bool(abs(x[0] - 0.2) < 3 * np.sqrt(covariance[0, 0]) + 0.01), covariance.shape
+    (True, (6, 6))
+    """
     from scipy.optimize import least_squares
 
-    if len(pa) < 100:
+    if len(pa) < min_pairs:
         return None
     step = max(1, len(pa) // FIT_MAX_PIXELS)
     pa, pb = pa[::step], pb[::step]
@@ -274,17 +310,18 @@ def fit_drift(pa: np.ndarray, pb: np.ndarray) -> tuple[np.ndarray, float, float,
     def residual(parameters: np.ndarray) -> np.ndarray:
         return (predict_drift(pa, parameters) - pb).ravel()
 
-    start = np.zeros(6)
-    bounds = ([-3, -3, -3, -1, -0.4, -2], [3, 3, 3, 1, 0.4, 2])
     try:
-        result = least_squares(residual, start, bounds=bounds, loss="soft_l1", f_scale=0.02,
+        result = least_squares(residual, np.zeros(6), bounds=FIT_BOUNDS, loss="soft_l1", f_scale=0.02,
                                x_scale=[0.1, 0.1, 0.1, 0.1, 0.02, 0.1], max_nfev=60)
     except (ValueError, np.linalg.LinAlgError):
         return None
     if not np.all(np.isfinite(result.x)):
         return None
-    x = result.x
-    return np.exp(x[:3]), float(np.exp(x[5])), float(np.exp(x[3])), float(x[4])
+    jacobian = result.jac
+    scale = 1.4826 * float(np.median(np.abs(result.fun))) + 1e-4
+    information = jacobian.T @ jacobian
+    covariance = np.linalg.pinv(information + 1e-9 * np.eye(6)) * scale**2
+    return result.x, covariance
 
 
 def undo_drift(rgb: np.ndarray, parameters: Sequence[float]) -> np.ndarray:

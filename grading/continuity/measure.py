@@ -30,6 +30,7 @@ EOTF (:func:`cinegrade.colour.encodings.display_linear`); the drift model is
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -37,7 +38,7 @@ import numpy as np
 
 from cinegrade.analysis.stats import ShotStats
 from cinegrade.colour.difference import delta_e_2000
-from cinegrade.colour.drift import fit_drift, gains_exposure_mired
+from cinegrade.colour.drift import fit_drift, gains_exposure_mired, parameters_of
 from cinegrade.correspondence.align import (
     MeasureSettings,
     ShotFeatures,
@@ -46,7 +47,7 @@ from cinegrade.correspondence.align import (
     shot_features,
 )
 
-ALIGNED, GLOBAL = "aligned", "global"
+ALIGNED, GLOBAL, SCENE = "aligned", "global", "scene"
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,11 @@ class CutMeasure:
     luminance. ``black_level``: B − A display luma at black (aligned: the fitted lift; global:
     the difference of 1st-percentile luma). ``delta_e``: median CIEDE2000 between shared pixels
     (aligned only). ``overlap``: share of A's frame B covers. ``inliers``, ``pixels``: matched
-    keypoints and pixel pairs the aligned measure rests on. ``method``: :data:`ALIGNED` or
-    :data:`GLOBAL`.
+    keypoints and pixel pairs the aligned measure rests on. ``method``: :data:`ALIGNED`,
+    :data:`GLOBAL`, or :data:`SCENE` (no shared pixels: read from the scene's joint solve over
+    every evidence source, :func:`measure_from_scene`). ``errors``: standard errors of the
+    :data:`SCENE` measure by field name (ratios as natural logs); ``sources``: the evidence
+    sources it rests on.
     """
 
     method: str
@@ -72,6 +76,8 @@ class CutMeasure:
     overlap: float = 0.0
     inliers: int = 0
     pixels: int = 0
+    errors: dict[str, float] | None = None
+    sources: tuple[str, ...] = ()
 
     @property
     def aligned(self) -> bool:
@@ -85,7 +91,12 @@ class CutMeasure:
     @classmethod
     def from_json(cls, data: dict) -> CutMeasure:
         """What :meth:`to_json` gave."""
-        return cls(**data)
+        return cls(**{**data, "sources": tuple(data.get("sources", ()))})
+
+    def error(self, name: str) -> float | None:
+        """The standard error of field ``name`` (:data:`SCENE` measures; ratios as natural
+        logs), None when not known."""
+        return None if self.errors is None else self.errors.get(name)
 
 
 def measure_cut(frames_a: Sequence[np.ndarray], frames_b: Sequence[np.ndarray],
@@ -134,6 +145,39 @@ def measure_global(stats_a: ShotStats | None, stats_b: ShotStats | None) -> CutM
     return CutMeasure(GLOBAL, exposure_stops=difference("exposure_stops"),
                       mired=difference("mired"), saturation_ratio=ratio("saturation"),
                       contrast_ratio=ratio("contrast"), black_level=black)
+
+
+def measure_from_scene(drift: Sequence[float], error: Sequence[float], sources: Sequence[str]
+                       ) -> CutMeasure:
+    """A cut read from its scene's joint solve: ``drift`` (6,) B relative to A in
+    :data:`~cinegrade.colour.drift.COMPONENTS` with standard errors ``error`` (6,) (``inf``:
+    unknown, that field left None). White balance in mired from warmth and tint (the gains'
+    effect on D65, :func:`~cinegrade.colour.drift.gains_exposure_mired`), its error by the same
+    map's slope.
+
+    >>> m = measure_from_scene([0.5, 0, 0, 0, 0.05, 0], [0.1, 0.02, 0.01, math.inf, 0.01, math.inf], ["x"])
+    >>> m.exposure_stops, m.black_level, m.saturation_ratio, round(m.mired, 6) + 0.0
+    (0.5, 0.05, None, 0.0)
+    """
+    drift, error = np.asarray(drift, dtype=np.float64), np.asarray(error, dtype=np.float64)
+    known = np.isfinite(error)
+    errors: dict[str, float] = {}
+    values: dict[str, float | None] = {}
+    if known[0]:
+        values["exposure_stops"], errors["exposure_stops"] = float(drift[0]), float(error[0])
+    if known[1] and known[2]:
+        white = np.array([0.0, drift[1], drift[2], 0.0, 0.0, 0.0])
+        mired = gains_exposure_mired(np.exp(parameters_of(white)[:3]))[1]
+        step = np.array([0.0, 0.01, 0.0, 0.0, 0.0, 0.0])
+        slope = abs(gains_exposure_mired(np.exp(parameters_of(step)[:3]))[1]) / 0.01
+        values["mired"], errors["mired"] = float(mired), float(slope * error[1])
+    if known[3]:
+        values["contrast_ratio"], errors["contrast_ratio"] = float(math.exp(drift[3])), float(error[3])
+    if known[4]:
+        values["black_level"], errors["black_level"] = float(drift[4]), float(error[4])
+    if known[5]:
+        values["saturation_ratio"], errors["saturation_ratio"] = float(math.exp(drift[5])), float(error[5])
+    return CutMeasure(SCENE, **values, errors=errors, sources=tuple(sources))
 
 
 # --- aligned measurement ---------------------------------------------------------------------

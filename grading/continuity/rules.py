@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from cinegrade.analysis.stats import ShotStats
-from cinegrade.continuity.measure import CutMeasure
+from cinegrade.continuity.measure import SCENE, CutMeasure
 from cinegrade.errors import InputError
 from cinegrade.timeline.contract import ERROR, INFO, SEVERITIES, WARNING
 from cinegrade.timeline.shots import GENERATOR, MISSING, Shot
@@ -61,6 +61,11 @@ class ContinuitySettings:
       25–135 % saturation without any drift, and whole-frame statistics of undrifted
       reframings cross the cut thresholds on 30–55 % of cuts (benchmarks/continuity.py), so no
       whole-frame rule can tell drift from content there.
+    - ``evidence_z`` 2: a cut measured from its scene's joint solve (no shared pixels: the
+      same characters, surfaces seen from another angle, the light) is a warning when its value
+      passes the threshold *and* lies this many standard errors from zero (the evidence
+      sources' errors are calibrated on the benchmark sets); else only ``info``, judged like a
+      whole-frame cut.
     - ``flicker_stops`` 0.012 / 0.05: RMS frame-to-frame exposure wobble measured on
       registered content over 12 frames (:mod:`cinegrade.analysis.flicker`); 0.02 stop
       (1.4 % of luminance) wobbling is visible on flat areas. Undrifted shots measure ≤ 0.0075
@@ -92,6 +97,7 @@ class ContinuitySettings:
     delta_e: float = 4.0
     delta_e_error: float = 8.0
     unaligned_tolerance: float = 2.0
+    evidence_z: float = 2.0
     flicker_stops: float = 0.012
     flicker_stops_error: float = 0.05
     colour_wobble_mired: float = 15.0
@@ -199,7 +205,8 @@ class ContinuityWarning:
     ``clip``/``clip_index``: the shot (for a cut: the shot after it). ``other_clip``: the shot
     before the cut, or None. ``record_frame``: where on the timeline (frames from its first
     frame): a cut's first frame, else the shot's. ``value``/``threshold`` in ``unit``;
-    ``method``: how a cut was measured (``aligned``/``global``), else None.
+    ``method``: how a cut was measured (``aligned``/``global``/``scene``), else None;
+    ``evidence``: the evidence sources a ``scene`` cut rests on (e.g. "faces", "features").
     """
 
     rule: str
@@ -215,6 +222,7 @@ class ContinuityWarning:
     other_index: int | None = None
     method: str | None = None
     scene: str | None = None
+    evidence: tuple[str, ...] = ()
 
     @property
     def excess(self) -> float:
@@ -285,6 +293,9 @@ class CutRule(Rule):
     unit = ""
     setting = ""
     what = ""
+    #: the :class:`CutMeasure` field the value comes from, and whether its error is of its log
+    field = ""
+    log = False
 
     def value(self, measure: CutMeasure) -> float | None:
         """The cut's value in :attr:`unit` (signed: B − A), or None when not measured."""
@@ -297,16 +308,23 @@ class CutRule(Rule):
                 continue
             warn = getattr(settings, self.setting)
             error = getattr(settings, f"{self.setting}_error")
-            if not cut.measure.aligned:
+            measure = cut.measure
+            certain = measure.aligned or (measure.method == SCENE and self.sure(measure, settings))
+            if not certain:
                 widen = settings.unaligned_tolerance
                 warn, error = warn * widen, error * widen
             severity = _severity(value, warn, error)
             if severity is None:
                 continue
-            if not cut.measure.aligned:
+            if not certain:
                 severity = INFO  # a judgement on whole frames is a hint, not a finding
-            how = ("on the content both shots share" if cut.measure.aligned else
-                   "on whole frames (the shots share no matched content: uncertain)")
+            if measure.aligned:
+                how = "on the content both shots share"
+            elif measure.method == SCENE:
+                how = (f"across the scene ({', '.join(measure.sources)})"
+                       + ("" if certain else ": uncertain"))
+            else:
+                how = "on whole frames (the shots share no matched content: uncertain)"
             yield ContinuityWarning(
                 rule=self.name, severity=severity, clip=cut.after.clip_name,
                 clip_index=cut.after.index, record_frame=cut.after.record.start,
@@ -314,15 +332,27 @@ class CutRule(Rule):
                         f"{cut.before.clip_name!r} to {cut.after.clip_name!r}, measured {how}",
                 value=round(value, 4), threshold=warn, unit=self.unit,
                 other_clip=cut.before.clip_name, other_index=cut.before.index,
-                method=cut.measure.method, scene=cut.scene)
+                method=cut.measure.method, scene=cut.scene, evidence=cut.measure.sources)
 
     digits = 2
+
+    def sure(self, measure: CutMeasure, settings: ContinuitySettings) -> bool:
+        """Whether a :data:`SCENE` measure's value lies :attr:`ContinuitySettings.evidence_z`
+        standard errors or more from zero."""
+        value, error = getattr(measure, self.field, None), measure.error(self.field)
+        if value is None or error is None or not math.isfinite(error) or error <= 0:
+            return False
+        if self.log:
+            value = math.log(value) if value > 0 else math.inf
+        return abs(value) >= settings.evidence_z * error
 
 
 class ExposureJump(CutRule):
     """Exposure B − A across a cut, stops (:attr:`ContinuitySettings.exposure_stops`)."""
 
     name, unit, setting, what = "exposure_jump", "stops", "exposure_stops", "exposure jumps"
+
+    field, log = "exposure_stops", False
 
     def value(self, measure: CutMeasure) -> float | None:
         return measure.exposure_stops
@@ -335,6 +365,8 @@ class WhiteBalanceJump(CutRule):
     name, unit, setting, what = ("white_balance_jump", "mired", "white_balance_mired",
                                  "white balance jumps (+ warmer)")
     digits = 0
+
+    field, log = "mired", False
 
     def value(self, measure: CutMeasure) -> float | None:
         return measure.mired
@@ -354,6 +386,8 @@ class SaturationJump(CutRule):
     name, unit, setting, what = "saturation_jump", "%", "saturation_percent", "saturation jumps"
     digits = 0
 
+    field, log = "saturation_ratio", True
+
     def value(self, measure: CutMeasure) -> float | None:
         return _percent(measure.saturation_ratio)
 
@@ -365,6 +399,8 @@ class ContrastJump(CutRule):
     name, unit, setting, what = "contrast_jump", "%", "contrast_percent", "contrast jumps"
     digits = 0
 
+    field, log = "contrast_ratio", True
+
     def value(self, measure: CutMeasure) -> float | None:
         return _percent(measure.contrast_ratio)
 
@@ -374,6 +410,8 @@ class BlackLevelJump(CutRule):
 
     name, unit, setting, what = "black_level_jump", "display", "black_level", "black level jumps"
     digits = 3
+
+    field, log = "black_level", False
 
     def value(self, measure: CutMeasure) -> float | None:
         return measure.black_level
@@ -385,6 +423,8 @@ class ColourDifference(CutRule):
 
     name, unit, setting, what = "colour_difference", "ΔE00", "delta_e", "colour differs by"
     digits = 1
+
+    field, log = "delta_e", False
 
     def value(self, measure: CutMeasure) -> float | None:
         return measure.delta_e

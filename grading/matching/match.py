@@ -44,11 +44,14 @@ import numpy as np
 from cinegrade.analysis.stats import ShotStats
 from cinegrade.colour.adaptation import WHITE_LMS, lms_of_xy, luminance_of_lms
 from cinegrade.colour.cdl import CDL, apply_cdl
-from cinegrade.colour.drift import drift_summary, fit_drift, undo_drift
+from cinegrade.colour.drift import drift_summary, fit_drift, parameters_of, undo_drift
 from cinegrade.errors import ChoiceError, InputError, RangeError
+from cinegrade.evidence.scene import PRIOR_ERROR
 
 METHODS = ("cdl", "lut")
 ALIGNED, GLOBAL, REFERENCE, NONE = "aligned", "global", "reference", "none"
+#: Evidence: the scene's joint solve over every source (:mod:`cinegrade.evidence`)
+SCENE = "scene"
 
 #: Plausible drift parameters (log L, M, S cone gains, log contrast, lift, log saturation):
 #: ±2.3 stops of exposure and white balance together, contrast ×/÷ 1.6, lift ±0.1, saturation
@@ -111,6 +114,8 @@ class Match:
     #: the match of the shot this one was aligned with, when it shares no content with the
     #: reference itself (shot → ``via`` shot → reference); None for a direct match
     via: Match | None = None
+    #: the evidence sources the match rests on (evidence :data:`SCENE`), e.g. ("faces", "features")
+    sources: tuple[str, ...] = ()
 
     @property
     def applied(self) -> np.ndarray:
@@ -153,7 +158,8 @@ class Match:
         return numbers | {
             "evidence": self.evidence, "confidence": round(self.confidence, 3),
             "uncertain": self.uncertain, "pixels": self.pixels,
-            "via": self.via.clip_name if self.via is not None else None}
+            "via": self.via.clip_name if self.via is not None else None,
+            "sources": list(self.sources) or [self.evidence]}
 
 
 # --------------------------------------------------------------------------------------------
@@ -366,6 +372,46 @@ def match_via(match: Match, via: Match, frames: Sequence[np.ndarray],
         samples = np.concatenate([np.asarray(f, dtype=np.float64).reshape(-1, 3) for f in frames])
         chained = Match(**{**chained.__dict__, "method": "cdl", "cdl": fit_cdl(chained.correct, samples)})
     return chained
+
+
+#: A scene match corrects each component only by what stands this many standard errors clear of
+#: none (soft thresholding). Measured on benchmarks/match.py's multi-angle renders.
+SCENE_THRESHOLD = 1.5
+
+
+def match_scene(match: Match, components: Sequence[float], error: Sequence[float],
+                sources: Sequence[str], frames: Sequence[np.ndarray] = ()) -> Match:
+    """``match`` redone from its scene's joint solve (:func:`cinegrade.evidence.scene.solve_scene`):
+    ``components`` (6,) the posterior drift reference → shot in
+    :data:`~cinegrade.colour.drift.COMPONENTS` (already shrunk toward none by the prior where
+    evidence is weak), ``error`` (6,) its standard errors (``inf``: no evidence). Confidence: the
+    mean share of the prior's variance the evidence removed, over the components it informs;
+    ``drift`` is the posterior divided by it, so that :attr:`Match.applied` is the posterior
+    (times strength). Frames (display-referred Rec.709 float) are the shot's own, for a CDL fit.
+    ``match`` is returned as it was when no component is informed."""
+    error = np.asarray(error, dtype=np.float64)
+    informed = np.isfinite(error)
+    if not informed.any():
+        return match
+    explained = 1.0 - np.minimum(1.0, (error[informed] / PRIOR_ERROR[informed]) ** 2)
+    confidence = float(np.clip(np.mean(explained), 0.05, 1.0))
+    posterior = np.where(informed, np.asarray(components, dtype=np.float64), 0.0)
+    # soft threshold: only what stands SCENE_THRESHOLD errors clear of none is corrected, so a
+    # shot whose evidence is noise is left nearly alone ("do no harm")
+    margin = np.where(informed, SCENE_THRESHOLD * np.where(informed, error, 0.0), 0.0)
+    posterior = np.sign(posterior) * np.maximum(0.0, np.abs(posterior) - margin)
+    drift = clamp_drift(parameters_of(posterior) / confidence)
+    common = dict(shot_index=match.shot_index, clip_name=match.clip_name, scene=match.scene,
+                  reference_index=match.reference_index, reference_name=match.reference_name,
+                  strength=match.strength, evidence=SCENE, drift=tuple(float(v) for v in drift),
+                  confidence=confidence, sources=tuple(sources))
+    found = Match(**common, method="lut")
+    if match.method == "cdl":
+        samples = np.concatenate([np.asarray(f, dtype=np.float64).reshape(-1, 3) for f in frames]) \
+            if len(frames) else np.zeros((0, 3))
+        cdl = fit_cdl(found.correct, samples) if not found.is_identity else CDL()
+        found = Match(**common, method="cdl", cdl=cdl)
+    return found
 
 
 #: Added to the distance from the scene's median look of a shot whose illuminant is unreliable

@@ -1,0 +1,249 @@
+"""Evidence from surfaces both shots show at another scale or from another angle: SIFT.
+
+A wide and its close-up, an over-the-shoulder and the medium shot, show the same wall, costume or
+prop at ×2–×4 the scale and from a moved camera, where the similarity alignment of
+:mod:`cinegrade.correspondence.align` (which needs one picture to be a reframing of the other)
+finds nothing. SIFT keypoints (Lowe 2004, "Distinctive image features from scale-invariant
+keypoints", IJCV; OpenCV's ``SIFT``) are found at their own scale and described by gradient
+orientations normalised for contrast (RootSIFT, Arandjelović & Zisserman 2012), so a change of
+exposure, white balance or contrast leaves them alone. Matches pass Lowe's ratio test and are
+kept where RANSAC (Fischler & Bolles 1981) fits them a homography (a plane, or a camera that only
+turned) or else a fundamental matrix (any rigid scene seen from two places), with their scales in
+one consistent ratio.
+
+Each keypoint carries the mean colour of the disc its scale covers; a matched pair of discs shows
+the same surface at the same extent in both shots, so the drift model
+(:func:`cinegrade.colour.drift.fit_drift_parameters`) fitted on the pairs gives the drift with a
+standard error from the fit's residuals, inflated by :data:`ERROR_INFLATION` and floored by
+:data:`ERROR_FLOOR` (measured on undrifted camera pairs of the rendered multi-angle scenes,
+``benchmarks/evidence.py``).
+
+Pixels: display-referred Rec.709 R'G'B' (H, W, 3) (uint8 codes in the description).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from cinegrade.colour.drift import TO_COMPONENTS, fit_drift_parameters, plausible
+from cinegrade.colour.encodings import REC709_LUMA
+from cinegrade.evidence.base import EvidenceSource, PairEvidence, ShotEvidenceInput, register_source
+
+#: Keypoints per frame.
+KEYPOINTS = 1500
+#: Lowe's ratio: the best match must be this much nearer than the second best.
+RATIO = 0.8
+#: RANSAC inlier distance (pixels at the frame's size) and the fewest inliers believed.
+RANSAC_PIXELS = 2.0
+MIN_INLIERS = 14
+#: Homography inliers needed before the shots' pixels are compared through it.
+HOMOGRAPHY_INLIERS = 25
+#: Disc colour samples used from one pair of shots (the most distinct first).
+MIN_PAIRS = 20
+#: The fit's formal error is scaled by this (neighbouring discs overlap, surfaces are not flat,
+#: a disc at another angle covers a little else) and floored, per component (exposure stops,
+#: warmth, tint, log contrast, lift, log saturation).
+ERROR_INFLATION = 3.5
+ERROR_FLOOR = np.array([0.15, 0.03, 0.015, 0.12, 0.03, 0.04])
+#: The same for pixels compared through a homography (thousands of pairs, of few surfaces).
+PIXEL_INFLATION = 10.0
+PIXEL_FLOOR = np.array([0.05, 0.004, 0.003, 0.025, 0.013, 0.008])
+
+
+@dataclass(frozen=True)
+class FrameKeypoints:
+    """SIFT keypoints of one frame: positions (N, 2) float32 (x, y pixels), sizes (N,) float32
+    (pixels), RootSIFT descriptors (N, 128) float32, and the mean display-referred R'G'B' of
+    each keypoint's disc (N, 3) float32 in [0, 1]."""
+
+    points: np.ndarray
+    sizes: np.ndarray
+    descriptors: np.ndarray
+    colours: np.ndarray
+
+
+def _sift():
+    import cv2
+
+    return cv2.SIFT_create(nfeatures=KEYPOINTS, contrastThreshold=0.02)
+
+
+def frame_keypoints(rgb8: np.ndarray, detector=None) -> FrameKeypoints:
+    """:class:`FrameKeypoints` of a display-referred Rec.709 frame (H, W, 3) uint8, detected on
+    luma Y'."""
+
+    detector = detector or _sift()
+    luma = np.clip(rgb8.astype(np.float32) @ REC709_LUMA + 0.5, 0, 255).astype(np.uint8)
+    found, descriptors = detector.detectAndCompute(luma, None)
+    if descriptors is None or not found:
+        empty = np.zeros((0, 2), np.float32)
+        return FrameKeypoints(empty, np.zeros(0, np.float32), np.zeros((0, 128), np.float32),
+                              np.zeros((0, 3), np.float32))
+    descriptors = np.sqrt(descriptors / np.maximum(descriptors.sum(axis=1, keepdims=True), 1e-9))
+    points = np.array([k.pt for k in found], dtype=np.float32)
+    sizes = np.array([k.size for k in found], dtype=np.float32)
+    colours = _disc_means(rgb8.astype(np.float32) / 255, points, sizes)
+    return FrameKeypoints(points, sizes, descriptors.astype(np.float32), colours)
+
+
+def _disc_means(rgb: np.ndarray, points: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Mean colour (N, 3) of the square inscribed in each keypoint's disc (half its size across),
+    by an integral image."""
+    import cv2
+
+    integral = cv2.integral(rgb)  # (H+1, W+1, 3) float64
+    height, width = rgb.shape[:2]
+    half = np.maximum(1.0, 0.35 * sizes)
+    x0 = np.clip(np.round(points[:, 0] - half), 0, width - 1).astype(int)
+    x1 = np.clip(np.round(points[:, 0] + half) + 1, 1, width).astype(int)
+    y0 = np.clip(np.round(points[:, 1] - half), 0, height - 1).astype(int)
+    y1 = np.clip(np.round(points[:, 1] + half) + 1, 1, height).astype(int)
+    total = integral[y1, x1] - integral[y0, x1] - integral[y1, x0] + integral[y0, x0]
+    area = np.maximum((x1 - x0) * (y1 - y0), 1)[:, None]
+    return (total / area).astype(np.float32)
+
+
+def match_keypoints(a: FrameKeypoints, b: FrameKeypoints
+                    ) -> tuple[np.ndarray, str, np.ndarray | None] | None:
+    """Indices (M, 2) of A's and B's keypoints that show the same surface points, the model that
+    verified them ("homography" or "fundamental") and the homography (3, 3) taking B's (x, y)
+    onto A's (None for "fundamental"); None below :data:`MIN_INLIERS`."""
+    import cv2
+
+    if len(a.points) < MIN_INLIERS or len(b.points) < MIN_INLIERS:
+        return None
+    matcher = cv2.BFMatcher(cv2.NORM_L2)
+    candidates = []
+    for pair in matcher.knnMatch(a.descriptors, b.descriptors, k=2):
+        if len(pair) == 2 and pair[0].distance < RATIO * pair[1].distance:
+            candidates.append((pair[0].queryIdx, pair[0].trainIdx))
+    if len(candidates) < MIN_INLIERS:
+        return None
+    pairs = np.array(candidates)
+    # one surface seen at two scales: its keypoints' sizes keep one ratio
+    log_ratio = np.log(b.sizes[pairs[:, 1]] / a.sizes[pairs[:, 0]])
+    pairs = pairs[np.abs(log_ratio - np.median(log_ratio)) < np.log(1.6)]
+    if len(pairs) < MIN_INLIERS:
+        return None
+    pa, pb = a.points[pairs[:, 0]], b.points[pairs[:, 1]]
+    for model in ("homography", "fundamental"):
+        if model == "homography":
+            matrix, mask = cv2.findHomography(pb, pa, cv2.USAC_MAGSAC, RANSAC_PIXELS, maxIters=2000,
+                                              confidence=0.999)
+        else:
+            if len(pairs) < 2 * MIN_INLIERS:
+                return None
+            matrix, mask = None, cv2.findFundamentalMat(pb, pa, cv2.USAC_MAGSAC, RANSAC_PIXELS / 2,
+                                                        0.999, 2000)[1]
+        if mask is not None and int(mask.sum()) >= MIN_INLIERS:
+            return pairs[mask.ravel().astype(bool)], model, matrix
+    return None
+
+
+#: Spearman correlation of matched discs' luma below which the matches are not one surface
+#: set under a drift (a drift keeps the order of lightness; repeated patterns matched to the
+#: wrong copy do not)
+MIN_RANK_CORRELATION = 0.6
+#: Discs whose luma rank moves by more than this share of the pairs are dropped as mismatches.
+MAX_RANK_SHIFT = 0.2
+
+
+def _monotone(ca: np.ndarray, cb: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Matched disc colours (N, 3) kept where their lightness order agrees (a drift is monotone
+    in lightness); (None, None) when the order does not hold overall."""
+    if len(ca) < MIN_PAIRS:
+        return None, None
+    rank_a = np.argsort(np.argsort(ca @ REC709_LUMA)) / (len(ca) - 1)
+    rank_b = np.argsort(np.argsort(cb @ REC709_LUMA)) / (len(cb) - 1)
+    if np.corrcoef(rank_a, rank_b)[0, 1] < MIN_RANK_CORRELATION:
+        return None, None
+    keep = np.abs(rank_a - rank_b) <= MAX_RANK_SHIFT
+    return ca[keep], cb[keep]
+
+
+def _agree(a: PairEvidence, b: PairEvidence, z: float = 3.0) -> bool:
+    """Whether two estimates of one pair agree in exposure, warmth and tint within ``z``
+    combined standard errors."""
+    difference = np.abs(np.subtract(a.drift, b.drift))[:3]
+    return bool(np.all(difference <= z * np.hypot(a.error, b.error)[:3]))
+
+
+@dataclass(frozen=True)
+class FeatureShot:
+    """What :class:`FeatureEvidence` keeps of a shot: its frames (uint8 display R'G'B') and
+    their keypoints."""
+
+    frames8: tuple[np.ndarray, ...]
+    keypoints: tuple[FrameKeypoints, ...]
+
+
+@register_source
+class FeatureEvidence(EvidenceSource):
+    """Evidence from SIFT matches across scale and viewpoint (see the module docstring). Where
+    a homography holds (a plane, a camera that turned), the shots' pixels are compared through
+    it as :func:`cinegrade.correspondence.align.shared_pixels` compares reframings; elsewhere the
+    matched keypoints' discs are."""
+
+    name = "features"
+    family = "correspondence"
+
+    def describe(self, shot: ShotEvidenceInput) -> FeatureShot | None:
+        detector = _sift()
+        described = tuple(frame_keypoints(frame, detector) for frame in shot.frames8)
+        if not any(len(k.points) >= MIN_INLIERS for k in described):
+            return None
+        return FeatureShot(shot.frames8, described)
+
+    def compare(self, a: FeatureShot | None, b: FeatureShot | None) -> PairEvidence | None:
+        from cinegrade.correspondence.align import shared_pixels
+
+        if a is None or b is None:
+            return None
+        discs_a, discs_b, pixels_a, pixels_b, models = [], [], [], [], set()
+        for frame_a, keys_a in zip(a.frames8, a.keypoints):
+            for frame_b, keys_b in zip(b.frames8, b.keypoints):
+                found = match_keypoints(keys_a, keys_b)
+                if found is None:
+                    continue
+                pairs, model, matrix = found
+                discs_a.append(keys_a.colours[pairs[:, 0]])
+                discs_b.append(keys_b.colours[pairs[:, 1]])
+                models.add(model)
+                if matrix is not None and len(pairs) >= HOMOGRAPHY_INLIERS and len(pixels_a) < 3:
+                    shared = shared_pixels(frame_a.astype(np.float32) / 255,
+                                           frame_b.astype(np.float32) / 255, matrix)
+                    if shared is not None:
+                        pixels_a.append(shared[0])
+                        pixels_b.append(shared[1])
+        if not discs_a:
+            return None
+        ca = np.concatenate(discs_a).astype(np.float64)
+        cb = np.concatenate(discs_b).astype(np.float64)
+        usable = (ca.max(axis=1) < 0.97) & (cb.max(axis=1) < 0.97) & \
+            (ca @ REC709_LUMA > 0.03) & (cb @ REC709_LUMA > 0.03)
+        ca, cb = _monotone(ca[usable], cb[usable])
+        discs = None if ca is None else self._evidence(
+            ca, cb, ERROR_FLOOR, ERROR_INFLATION, "keypoints",
+            f"matched keypoints ({', '.join(sorted(models))})")
+        if pixels_a:
+            warped = self._evidence(np.concatenate(pixels_a), np.concatenate(pixels_b), PIXEL_FLOOR,
+                                    PIXEL_INFLATION, "pixels", "pixels through a homography")
+            # a homography through a scene that is not flat warps other surfaces together:
+            # believed only where the keypoints' own discs agree with it
+            if warped is not None and (discs is None or _agree(warped, discs)):
+                return warped
+        return discs
+
+    def _evidence(self, pa, pb, floor, inflation, unit, what) -> PairEvidence | None:
+        fitted = fit_drift_parameters(pa, pb, min_pairs=MIN_PAIRS)
+        if fitted is None or not plausible(fitted[0]):
+            return None
+        parameters, covariance = fitted
+        components = TO_COMPONENTS @ parameters
+        formal = np.sqrt(np.maximum(np.diag(TO_COMPONENTS @ covariance @ TO_COMPONENTS.T), 0))
+        error = np.hypot(inflation * formal, floor)
+        return PairEvidence(self.name, tuple(float(v) for v in components),
+                            tuple(float(v) for v in error), support=len(pa), unit=unit,
+                            note=f"{len(pa)} {what}")

@@ -1,0 +1,159 @@
+"""Evidence across content (cinegrade.evidence): SIFT correspondence across scale, shared pixels,
+the joint scene solve, and how continuity and matching read them."""
+
+from __future__ import annotations
+
+import math
+import pickle
+
+import numpy as np
+import pytest
+
+from cinegrade.colour.drift import COMPONENTS, components_of, predict_drift
+from cinegrade.continuity.measure import SCENE, measure_from_scene
+from cinegrade.continuity.rules import CheckInput, ContinuitySettings, Cut, ExposureJump
+from cinegrade.errors import ChoiceError
+from cinegrade.evidence.base import UNKNOWN, PairEvidence, ShotEvidenceInput, combine, evidence_source
+from cinegrade.evidence.features import FeatureEvidence
+from cinegrade.evidence.pixels import SharedPixelEvidence
+from cinegrade.evidence.run import compare_shots, scene_evidence
+from cinegrade.evidence.scene import PRIOR_ERROR, solve_scene
+
+pytest.importorskip("skimage")
+from cinegrade.demo.footage import load_still, render_view  # noqa: E402
+
+SIZE = (320, 180)
+DRIFT = np.array([0.15, 0.05, -0.1, 0.1, 0.03, 0.2])  # warmer, brighter, lifted, more saturated
+
+
+def _u8(frames):
+    return tuple(np.clip(np.asarray(f) * 255 + 0.5, 0, 255).astype(np.uint8) for f in frames)
+
+
+def _shot(name, view, drift=None, frames=3):
+    picture = load_still(name)
+    rendered = [render_view(picture, SIZE, (view[0], view[1], view[2] * (1 + 0.04 * i))) for i in range(frames)]
+    if drift is not None:
+        rendered = [np.clip(predict_drift(f.reshape(-1, 3), drift).reshape(f.shape), 0, 1) for f in rendered]
+    return ShotEvidenceInput(_u8(rendered))
+
+
+@pytest.mark.parametrize("name, most", [("chelsea", [0.3, 0.1, 0.05]),  # a textured cat: tight
+                                        ("rocket", [0.6, 0.2, 0.08])])  # sky and a tower: few discs
+def test_features_recover_a_drift_across_a_three_times_close_up(name, most):
+    source = FeatureEvidence()
+    wide = source.describe(_shot(name, (0.5, 0.45, 1.0)))
+    close = source.describe(_shot(name, (0.45, 0.4, 3.0), DRIFT))
+    found = source.compare(wide, close)
+    assert found is not None and found.source == "features"
+    truth = components_of(DRIFT)
+    error = np.asarray(found.error)
+    # every component within three of the errors the source claims, and the errors informative
+    assert np.all(np.abs(np.asarray(found.drift) - truth) <= 3 * error), (found.drift, truth, error)
+    assert np.all(error[:3] < most)
+    assert pickle.loads(pickle.dumps(close)).keypoints[0].points.shape[1] == 2
+
+
+def test_features_find_nothing_between_different_pictures():
+    source = FeatureEvidence()
+    a = source.describe(_shot("astronaut", (0.5, 0.5, 1.0)))
+    b = source.describe(_shot("coffee", (0.5, 0.5, 1.0)))
+    assert source.compare(a, b) is None
+    assert source.compare(a, None) is None
+
+
+def test_shared_pixels_measure_a_reframing_tightly():
+    source = SharedPixelEvidence()
+    a = source.describe(_shot("chelsea", (0.5, 0.5, 1.0)))
+    b = source.describe(_shot("chelsea", (0.45, 0.42, 1.7), DRIFT))
+    found = source.compare(a, b)
+    assert found is not None and found.unit == "pixels"
+    assert np.all(np.abs(np.asarray(found.drift) - components_of(DRIFT)) <= 3 * np.asarray(found.error))
+    assert found.error[0] < 0.06
+
+
+def test_one_family_counts_once_per_pair():
+    a = _shot("chelsea", (0.5, 0.5, 1.0))
+    b = _shot("chelsea", (0.45, 0.42, 1.7), DRIFT)
+    names = ("shared-pixels", "features")
+    found = compare_shots({n: evidence_source(n).describe(a) for n in names},
+                          {n: evidence_source(n).describe(b) for n in names}, names)
+    assert len(found) == 1  # pixels through one alignment or the other: the same pixels
+
+
+def test_an_unknown_source_is_a_choice_error():
+    with pytest.raises(ChoiceError):
+        evidence_source("telepathy")
+
+
+def _evidence(value, error, component=0):
+    drift, errors = [0.0] * 6, [UNKNOWN] * 6
+    drift[component], errors[component] = value, error
+    return PairEvidence("test", tuple(drift), tuple(errors))
+
+
+def test_combine_weighs_by_inverse_variance():
+    drift, error = combine([_evidence(0.0, 0.1), _evidence(1.0, 0.2)])
+    assert drift[0] == pytest.approx(0.2)
+    assert error[0] == pytest.approx(1 / math.sqrt(100 + 25))
+    assert math.isinf(error[1])
+
+
+def test_the_scene_solve_chains_evidence_and_outvotes_a_bad_pair():
+    # wide (0) → medium (1) → close-up (2) → reverse (3); the close-up shares nothing with
+    # the wide; the wide's pair with the reverse is wrong (0.5 by the three chains through
+    # other shots)
+    pairs = {(0, 1): [_evidence(0.4, 0.05)], (1, 2): [_evidence(-0.7, 0.05)],
+             (1, 3): [_evidence(0.1, 0.05)], (2, 3): [_evidence(0.8, 0.05)],
+             (0, 4): [_evidence(0.2, 0.05)], (4, 3): [_evidence(0.3, 0.05)],
+             (0, 3): [_evidence(2.0, 0.05)]}
+    solution = solve_scene([0, 1, 2, 3, 4], 0, pairs, prior=None)
+    assert solution.shot_drift(2)[0][0] == pytest.approx(-0.3, abs=0.02)
+    assert solution.shot_drift(3)[0][0] == pytest.approx(0.5, abs=0.03)
+    drift, error = solution.difference(1, 2)
+    assert drift[0] == pytest.approx(-0.7, abs=0.02) and error[0] < 0.06
+    # no evidence on a component: unknown, and the drift stays none
+    assert math.isinf(solution.shot_drift(2)[1][3]) and solution.shot_drift(2)[0][3] == 0
+
+
+def test_the_prior_shrinks_weak_evidence_toward_none():
+    weak = solve_scene([0, 1], 0, {(0, 1): [_evidence(0.5, PRIOR_ERROR[0])]})
+    strong = solve_scene([0, 1], 0, {(0, 1): [_evidence(0.5, 0.05)]})
+    assert weak.shot_drift(1)[0][0] == pytest.approx(0.25, abs=0.01)
+    assert strong.shot_drift(1)[0][0] == pytest.approx(0.5, abs=0.01)
+
+
+def test_scene_evidence_solves_a_scene_of_reframings_and_a_close_up():
+    inputs = {0: _shot("chelsea", (0.5, 0.5, 1.0)), 1: _shot("chelsea", (0.45, 0.42, 1.7), DRIFT),
+              2: _shot("chelsea", (0.45, 0.4, 3.0))}
+    evidence, solutions = scene_evidence(inputs, {0: "s", 1: "s", 2: "s"}, {"s": 0},
+                                         ("shared-pixels", "features"), prior=None)
+    assert (0, 1) in evidence
+    drift, error = solutions["s"].difference(1, 2)
+    assert abs(drift[0] + components_of(DRIFT)[0]) <= 3 * error[0]
+
+
+def test_a_scene_measure_warns_only_when_the_evidence_is_sure():
+    sure = measure_from_scene([0.6, 0, 0, 0, 0, 0], [0.1] + [UNKNOWN] * 5, ["faces"])
+    unsure = measure_from_scene([0.6, 0, 0, 0, 0, 0], [0.5] + [UNKNOWN] * 5, ["light-colour"])
+    assert sure.method == SCENE and sure.mired is None
+    a, b = _timeline_shot(0), _timeline_shot(1)
+    for measure, severity in ((sure, "warning"), (unsure, "info")):
+        data = CheckInput((a, b), cuts=(Cut(a, b, measure, "s"),))
+        found = list(ExposureJump().check(data, ContinuitySettings()))
+        assert [w.severity for w in found] == [severity]
+        assert "across the scene" in found[0].message
+
+
+def _timeline_shot(index):
+    from cinegrade.timeline.shots import FrameRange, Shot
+
+    return Shot(index=index, track_index=0, track_name="V1", track_kind="video",
+                index_in_track=index, clip_name=f"shot{index}", media_kind="movie",
+                media_path="/nowhere.mp4", media_url="/nowhere.mp4", source=FrameRange(0, 24, 24.0),
+                record=FrameRange(24 * index, 24, 24.0), available=None, scene=None,
+                enabled=True, sequence_start=None, item_path=(0, index))
+
+
+def test_components_are_named_in_the_field_s_terms():
+    assert COMPONENTS[0] == "exposure_stops" and len(COMPONENTS) == 6
