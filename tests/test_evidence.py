@@ -9,7 +9,7 @@ import pickle
 import numpy as np
 import pytest
 
-from cinegrade.colour.drift import COMPONENTS, components_of, predict_drift
+from cinegrade.colour.drift import components_of, predict_drift
 from cinegrade.continuity.measure import SCENE, measure_from_scene
 from cinegrade.continuity.rules import CheckInput, ContinuitySettings, Cut, ExposureJump
 from cinegrade.errors import ChoiceError
@@ -153,7 +153,3 @@ def _timeline_shot(index):
                 media_path="/nowhere.mp4", media_url="/nowhere.mp4", source=FrameRange(0, 24, 24.0),
                 record=FrameRange(24 * index, 24, 24.0), available=None, scene=None,
                 enabled=True, sequence_start=None, item_path=(0, index))
-
-
-def test_components_are_named_in_the_field_s_terms():
-    assert COMPONENTS[0] == "exposure_stops" and len(COMPONENTS) == 6

@@ -32,8 +32,7 @@ from cinegrade.continuity.rules import (
 )
 from cinegrade.correspondence.align import MeasureSettings
 from cinegrade.correspondence.views import VIEW_SETTINGS, ShotView, shot_views
-from cinegrade.evidence.base import ShotEvidenceInput
-from cinegrade.evidence.run import default_sources, scene_evidence
+from cinegrade.evidence.run import default_sources, scene_evidence, shot_inputs
 from cinegrade.timeline.scenes import consecutive_pairs, group_scenes
 from cinegrade.timeline.shots import Shot
 
@@ -165,9 +164,7 @@ def measure_scenes(shots: Sequence[Shot], pairs, measures: Mapping[tuple[int, in
         group = [s for label in scene_keys for s in members[label]]
         missing = [s for s in group if s.index not in views]
         views = {**views, **shot_views(missing, executor)} if missing else views
-        inputs = {s.index: ShotEvidenceInput(views[s.index].frames8, stats.get(s.index),
-                                             extra={"features": views[s.index].features})
-                  for s in group if s.index in views}
+        inputs = shot_inputs(group, views, stats)
         _, solutions = scene_evidence(inputs, scenes, {}, sources, executor, prior=None)
         for label, key in scene_keys.items():
             solution = solutions.get(label)

@@ -224,6 +224,30 @@ class ScikitImageORB:
 DETECTORS = {detector.name: detector for detector in (OpenCVORB, ScikitImageORB)}
 
 
+def pooled_shared_pixels(frames_a: Sequence[np.ndarray], frames_b: Sequence[np.ndarray],
+                         features_a: ShotFeatures, features_b: ShotFeatures, count: int = 3,
+                         settings: MeasureSettings = MeasureSettings()
+                         ) -> tuple[np.ndarray, np.ndarray] | None:
+    """The :func:`shared_pixels` of the ``count`` best-supported frame pairs of two shots, pooled:
+    (A's, B's) display-referred (N, 3) float64, or None when no pair shares usable pixels.
+    Frames: display-referred Rec.709 float (H, W, 3) with their features."""
+    import warnings
+
+    with warnings.catch_warnings():  # RANSAC warns for every frame pair it cannot fit
+        warnings.simplefilter("ignore")
+        found = alignments(features_a, features_b, settings)
+    pairs_a, pairs_b = [], []
+    for alignment in found[:count]:
+        shared = shared_pixels(frames_a[alignment.frame_a], frames_b[alignment.frame_b],
+                               np.asarray(alignment.matrix), settings)
+        if shared is not None:
+            pairs_a.append(shared[0])
+            pairs_b.append(shared[1])
+    if not pairs_a:
+        return None
+    return np.concatenate(pairs_a), np.concatenate(pairs_b)
+
+
 def _blur(rgb: np.ndarray, sigma: float) -> np.ndarray:
     from scipy.ndimage import gaussian_filter
 

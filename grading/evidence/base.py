@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from cinegrade.colour.drift import COMPONENTS, parameters_of
+from cinegrade.colour.drift import COMPONENTS, TO_COMPONENTS, parameters_of
 from cinegrade.errors import ChoiceError
 
 #: Standard error meaning "this source says nothing of this parameter".
@@ -141,6 +141,15 @@ def evidence_source(name: str) -> EvidenceSource:
     if name not in EVIDENCE_SOURCES:
         raise ChoiceError("evidence", name, tuple(EVIDENCE_SOURCES))
     return EVIDENCE_SOURCES[name]()
+
+
+def fitted_errors(covariance: np.ndarray, inflation: float, floor: Sequence[float]) -> np.ndarray:
+    """Standard errors (6,) of :data:`~cinegrade.colour.drift.COMPONENTS` from a drift fit's
+    parameter covariance (6, 6) (:func:`~cinegrade.colour.drift.fit_drift_parameters`): the
+    formal errors times ``inflation`` (pixels of one surface are not independent), floored by
+    ``floor`` (6,) in quadrature; both measured per source on the benchmark sets."""
+    formal = np.sqrt(np.maximum(np.diag(TO_COMPONENTS @ covariance @ TO_COMPONENTS.T), 0.0))
+    return np.hypot(inflation * formal, np.asarray(floor, dtype=np.float64))
 
 
 def combine(evidence: Sequence[PairEvidence]) -> tuple[np.ndarray, np.ndarray]:

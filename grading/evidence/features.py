@@ -29,7 +29,7 @@ import numpy as np
 
 from cinegrade.colour.drift import TO_COMPONENTS, fit_drift_parameters, plausible
 from cinegrade.colour.encodings import REC709_LUMA
-from cinegrade.evidence.base import EvidenceSource, PairEvidence, ShotEvidenceInput, register_source
+from cinegrade.evidence.base import EvidenceSource, PairEvidence, ShotEvidenceInput, fitted_errors, register_source
 
 #: Keypoints per frame.
 KEYPOINTS = 1500
@@ -242,8 +242,7 @@ class FeatureEvidence(EvidenceSource):
             return None
         parameters, covariance = fitted
         components = TO_COMPONENTS @ parameters
-        formal = np.sqrt(np.maximum(np.diag(TO_COMPONENTS @ covariance @ TO_COMPONENTS.T), 0))
-        error = np.hypot(inflation * formal, floor)
+        error = fitted_errors(covariance, inflation, floor)
         return PairEvidence(self.name, tuple(float(v) for v in components),
                             tuple(float(v) for v in error), support=len(pa), unit=unit,
                             note=f"{len(pa)} {what}")

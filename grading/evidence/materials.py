@@ -66,9 +66,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from cinegrade.colour.adaptation import RGB_TO_LMS
-from cinegrade.colour.drift import TO_COMPONENTS, fit_drift_parameters, predict_drift
+from cinegrade.colour.drift import TO_COMPONENTS, fit_drift_parameters, plausible, predict_drift
 from cinegrade.colour.encodings import REC709_LUMA, display_linear
-from cinegrade.evidence.base import EvidenceSource, PairEvidence, ShotEvidenceInput, register_source
+from cinegrade.evidence.base import EvidenceSource, PairEvidence, ShotEvidenceInput, fitted_errors, register_source
 
 #: Widths (pixels) each frame is segmented at: a √2 pyramid from half the 320 px view, so levels
 #: ``j`` apart show a surface at the same size in pixels when the shots' scales differ ×√2**j.
@@ -443,7 +443,7 @@ def drift_evidence(name: str, pa: np.ndarray, pb: np.ndarray, regions: int) -> P
     if fitted is None:
         return None
     parameters, covariance = fitted
-    if np.any(np.abs(parameters) > [2.9, 2.9, 2.9, 0.95, 0.38, 1.9]):
+    if not plausible(parameters, margin=0.95):
         return None
     # the fit's residual scale, as fit_drift_parameters takes it, floored: matched surfaces differ by
     # more than their residuals say where few colours leave directions of the model free
@@ -452,7 +452,6 @@ def drift_evidence(name: str, pa: np.ndarray, pb: np.ndarray, regions: int) -> P
     components = TO_COMPONENTS @ parameters
     if np.any(np.abs(components) > PLAUSIBLE):
         return None
-    formal = np.sqrt(np.maximum(np.diag(TO_COMPONENTS @ covariance @ TO_COMPONENTS.T), 0))
-    error = np.hypot(ERROR_INFLATION * formal, ERROR_FLOOR)
+    error = fitted_errors(covariance, ERROR_INFLATION, ERROR_FLOOR)
     return PairEvidence(name, tuple(float(v) for v in components), tuple(float(v) for v in error),
                         support=regions, unit="regions", note=f"{regions} matched surfaces")

@@ -8,14 +8,13 @@ one inflated by :data:`ERROR_INFLATION` (neighbouring pixels are not independent
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
 from cinegrade.colour.drift import TO_COMPONENTS, fit_drift_parameters, plausible
-from cinegrade.correspondence.align import MeasureSettings, ShotFeatures, alignments, shared_pixels, shot_features
-from cinegrade.evidence.base import EvidenceSource, PairEvidence, ShotEvidenceInput, register_source
+from cinegrade.correspondence.align import MeasureSettings, ShotFeatures, pooled_shared_pixels, shot_features
+from cinegrade.evidence.base import EvidenceSource, PairEvidence, ShotEvidenceInput, fitted_errors, register_source
 
 #: Frame pairs whose shared pixels are pooled.
 MAX_ALIGNMENTS = 3
@@ -32,6 +31,10 @@ class PixelShot:
 
     frames8: tuple[np.ndarray, ...]
     features: ShotFeatures
+
+
+def _floats(frames8: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+    return tuple(f.astype(np.float32) / 255 for f in frames8)
 
 
 @register_source
@@ -51,27 +54,16 @@ class SharedPixelEvidence(EvidenceSource):
     def compare(self, a: PixelShot | None, b: PixelShot | None) -> PairEvidence | None:
         if a is None or b is None:
             return None
-        settings = MeasureSettings()
-        with warnings.catch_warnings():  # RANSAC warns for every frame pair it cannot fit
-            warnings.simplefilter("ignore")
-            found = alignments(a.features, b.features, settings)
-        pairs_a, pairs_b = [], []
-        for alignment in found[:MAX_ALIGNMENTS]:
-            shared = shared_pixels(a.frames8[alignment.frame_a].astype(np.float32) / 255,
-                                   b.frames8[alignment.frame_b].astype(np.float32) / 255,
-                                   np.asarray(alignment.matrix), settings)
-            if shared is not None:
-                pairs_a.append(shared[0])
-                pairs_b.append(shared[1])
-        if not pairs_a:
+        pooled = pooled_shared_pixels(_floats(a.frames8), _floats(b.frames8), a.features, b.features,
+                                      MAX_ALIGNMENTS)
+        if pooled is None:
             return None
-        pa, pb = np.concatenate(pairs_a), np.concatenate(pairs_b)
+        pa, pb = pooled
         fitted = fit_drift_parameters(pa, pb)
         if fitted is None or not plausible(fitted[0]):
             return None
         parameters, covariance = fitted
-        formal = np.sqrt(np.maximum(np.diag(TO_COMPONENTS @ covariance @ TO_COMPONENTS.T), 0))
-        error = np.hypot(ERROR_INFLATION * formal, ERROR_FLOOR)
+        error = fitted_errors(covariance, ERROR_INFLATION, ERROR_FLOOR)
         if error[0] > MAX_EXPOSURE_ERROR:
             return None  # pixels of one picture fit tightly; a loose fit is of other things
         return PairEvidence(self.name, tuple(float(v) for v in TO_COMPONENTS @ parameters),

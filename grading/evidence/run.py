@@ -12,8 +12,6 @@ from __future__ import annotations
 import concurrent.futures
 from collections.abc import Mapping, Sequence
 
-import numpy as np
-
 from cinegrade.evidence import faces, features, light, materials, pixels  # noqa: F401  (they register)
 from cinegrade.evidence.base import EVIDENCE_SOURCES, PairEvidence, ShotEvidenceInput, evidence_source
 from cinegrade.evidence.scene import PRIOR_ERROR, SceneSolution, solve_scene
@@ -51,6 +49,15 @@ def compare_shots(a: Mapping[str, object], b: Mapping[str, object], sources: Seq
         if family not in best or found.weight.sum() > best[family].weight.sum():
             best[family] = found
     return list(best.values())
+
+
+def shot_inputs(shots: Sequence, views: Mapping, stats: Mapping) -> dict[int, ShotEvidenceInput]:
+    """What the sources describe each shot from: its view's frames and ORB features
+    (:class:`~cinegrade.correspondence.views.ShotView`) and its statistics, by shot index
+    (shots without a view are left out)."""
+    return {shot.index: ShotEvidenceInput(views[shot.index].frames8, stats.get(shot.index),
+                                          extra={"features": views[shot.index].features})
+            for shot in shots if shot.index in views}
 
 
 def scene_pairs(members: Sequence[int], reference: int | None, window: int = WINDOW
@@ -105,9 +112,3 @@ def scene_evidence(inputs: Mapping[int, ShotEvidenceInput], scenes: Mapping[int,
     solutions = {scene: solve_scene(members, anchors[scene], evidence, prior=prior)
                  for scene, members in by_scene.items() if len(members) > 1}
     return evidence, solutions
-
-
-def components_text(drift: np.ndarray) -> str:
-    """Drift components (6,) as a short phrase (for notes and logs)."""
-    return ", ".join(f"{name} {value:+.3f}" for name, value in
-                     zip(("exposure", "warmth", "tint", "contrast", "lift", "saturation"), drift))

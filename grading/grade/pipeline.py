@@ -25,8 +25,7 @@ from cinegrade.continuity.rules import CheckInput, Cut, check_continuity
 from cinegrade.continuity.run import ContinuityResult, content_alike, measure_pairs, measure_scenes
 from cinegrade.correspondence.align import shot_features
 from cinegrade.correspondence.views import ShotView, shot_views
-from cinegrade.evidence.base import ShotEvidenceInput
-from cinegrade.evidence.run import scene_evidence
+from cinegrade.evidence.run import scene_evidence, shot_inputs
 from cinegrade.grade.grade import Grade
 from cinegrade.matching.match import (
     ALIGNED,
@@ -136,15 +135,6 @@ def matches_via(matches: Mapping[int, Match], views: Mapping, scenes: Mapping[in
     return redone
 
 
-def evidence_inputs(shots: Sequence, views: Mapping[int, ShotView], stats: Mapping
-                    ) -> dict[int, ShotEvidenceInput]:
-    """What the evidence sources describe each shot from: its view's frames and features, its
-    statistics (shots without a view are left out)."""
-    return {shot.index: ShotEvidenceInput(views[shot.index].frames8, stats.get(shot.index),
-                                          extra={"features": views[shot.index].features})
-            for shot in shots if shot.index in views}
-
-
 def matches_from_scenes(shots: Sequence, matches: Mapping[int, Match], views: Mapping,
                         stats: Mapping, scenes: Mapping[int, str],
                         references: Mapping[str, int | None], sources: Sequence[str] | None,
@@ -156,7 +146,7 @@ def matches_from_scenes(shots: Sequence, matches: Mapping[int, Match], views: Ma
     wanted = {scenes[i] for i in todo}
     if not wanted:
         return {}
-    inputs = evidence_inputs([s for s in shots if scenes[s.index] in wanted], views, stats)
+    inputs = shot_inputs([s for s in shots if scenes[s.index] in wanted], views, stats)
     _, solutions = scene_evidence(inputs, scenes, references, sources, executor)
     redone = {}
     for index in sorted(todo):

@@ -187,7 +187,7 @@ def estimate_aligned(reference_frames: Sequence[np.ndarray], shot_frames: Sequen
     content. Frames: display-referred Rec.709 float (H, W, 3), one size per shot; features:
     :class:`~cinegrade.correspondence.align.ShotFeatures` of those frames (computed when not
     given). The shared pixels of the best :data:`MAX_ALIGNMENTS` frame pairs are pooled."""
-    from cinegrade.correspondence.align import MeasureSettings, alignments, shared_pixels
+    from cinegrade.correspondence.align import MeasureSettings, pooled_shared_pixels
     from cinegrade.correspondence.align import shot_features as features_of
 
     if not len(reference_frames) or not len(shot_frames):
@@ -195,19 +195,11 @@ def estimate_aligned(reference_frames: Sequence[np.ndarray], shot_frames: Sequen
     settings = MeasureSettings()
     reference_features = reference_features or features_of(reference_frames, settings)
     shot_features = shot_features or features_of(shot_frames, settings)
-    pairs_a, pairs_b = [], []
-    with warnings.catch_warnings():  # RANSAC warns for every frame pair it cannot fit
-        warnings.simplefilter("ignore")
-        found = alignments(reference_features, shot_features, settings)
-    for alignment in found[:MAX_ALIGNMENTS]:
-        shared = shared_pixels(reference_frames[alignment.frame_a], shot_frames[alignment.frame_b],
-                               np.asarray(alignment.matrix), settings)
-        if shared is not None:
-            pairs_a.append(shared[0])
-            pairs_b.append(shared[1])
-    if not pairs_a:
+    pooled = pooled_shared_pixels(reference_frames, shot_frames, reference_features, shot_features,
+                                  MAX_ALIGNMENTS, settings)
+    if pooled is None:
         return None
-    pa, pb = np.concatenate(pairs_a), np.concatenate(pairs_b)
+    pa, pb = pooled
     fit = fit_drift(pa, pb)
     if fit is None:
         return None
