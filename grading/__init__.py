@@ -23,7 +23,8 @@ import warnings
 warnings.filterwarnings("ignore", message='"Matplotlib" related API features are not available')
 
 _API = ("Reading", "ShotWork", "describe_timeline", "convert_timeline", "analyze_timeline",
-        "check_timeline", "grade_timeline", "match_timeline", "look_timeline", "export_grades")
+        "check_timeline", "grade_timeline", "match_timeline", "look_timeline", "export_grades",
+        "install_kdenlive_looks", "uninstall_kdenlive_looks")
 __all__ = [*_API, "InputError"]
 
 

@@ -33,6 +33,7 @@ from cinegrade.work import ShotWork
 __all__ = [
     "Reading", "ShotWork", "describe_timeline", "convert_timeline", "analyze_timeline",
     "check_timeline", "grade_timeline", "match_timeline", "look_timeline", "export_grades",
+    "install_kdenlive_looks", "uninstall_kdenlive_looks",
     "Analysis", "Check", "Graded", "Converted", "Exported",
 ]
 
@@ -567,3 +568,27 @@ def export_grades(timeline: str | os.PathLike, *, ccc: str | os.PathLike | None 
             write_bytes_atomically(path, source.read_bytes())
         done = len(copies)
     return Exported(done, Path(targets[0]), tuple(without))
+
+
+# --------------------------------------------------------------------------------------------
+# looks in Kdenlive
+
+
+def install_kdenlive_looks(look: str | Sequence[str] | None = None, *, cube: str | os.PathLike | None = None,
+                           name: str | None = None, strength: float = 1.0,
+                           data_home: str | os.PathLike | None = None, overwrite: bool = False):
+    """Install looks as Kdenlive custom effects ("cinegrade – Sepia" in the Effects panel, under
+    Custom): every shipped look, those named by ``look``, or the user's ``cube`` as ``name``;
+    see :func:`cinegrade.luts.kdenlive.install_kdenlive_looks`. Returns ``KdenliveLooks``."""
+    from cinegrade.luts.kdenlive import install_kdenlive_looks as install
+
+    return install(look, cube=cube, name=name, strength=strength, data_home=data_home, overwrite=overwrite)
+
+
+def uninstall_kdenlive_looks(look: str | Sequence[str] | None = None, *,
+                             data_home: str | os.PathLike | None = None):
+    """Remove exactly the Kdenlive effects (and .cube files) cinegrade installed, or those of
+    ``look``; see :func:`cinegrade.luts.kdenlive.uninstall_kdenlive_looks`. Returns ``RemovedLooks``."""
+    from cinegrade.luts.kdenlive import uninstall_kdenlive_looks as uninstall
+
+    return uninstall(look, data_home=data_home)

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import opentimelineio as otio
 import pytest
+from kdenlive_session import kdenlive_start
 
 from cinegrade.otio_plugins import kdenlive_adapter
 
@@ -31,20 +32,7 @@ def _tools(require_program) -> None:
 
 #: Shell run inside Xvfb: start Kdenlive on the project, wait for the window named after the
 #: project, then print every visible window's name and take a screenshot.
-SESSION = textwrap.dedent("""\
-    export HOME="$SHORT/home" XDG_CONFIG_HOME="$SHORT/home/.config" XDG_DATA_HOME="$SHORT/home/.local/share"
-    export XDG_RUNTIME_DIR="$SHORT/run" TMPDIR="$SHORT/tmp"
-    mkdir -p "$XDG_RUNTIME_DIR" "$TMPDIR"; chmod 700 "$XDG_RUNTIME_DIR"
-    set -- $(dbus-daemon --session --fork --nopidfile --print-address=1 --print-pid=1)
-    export DBUS_SESSION_BUS_ADDRESS="$1"; bus=$2
-    kdenlive "$PROJECT" > "$WORK/kdenlive.log" 2>&1 &
-    pid=$!
-    i=0
-    while [ $i -lt 90 ]; do
-        sleep 0.5; i=$((i + 1))
-        xdotool search --onlyvisible --name "^$NAME" > /dev/null 2>&1 && break
-    done
-    sleep 4
+SESSION = kdenlive_start("$SHORT/home") + textwrap.dedent("""\
     for w in $(xdotool search --onlyvisible --name '.' 2>/dev/null); do echo "WINDOW $(xdotool getwindowname $w)"; done
     if [ -x /usr/bin/import-im6.q16 ]; then /usr/bin/import-im6.q16 -window root "$WORK/screen.png"; fi
     kill $pid 2>/dev/null; sleep 1; kill -9 $pid 2>/dev/null
