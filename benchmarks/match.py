@@ -73,6 +73,21 @@ color-matcher hm       23.0 / 20.6 / 26.9     9.16 / 9.69 / 19.7     29         
 
 Undrifted shots other than the references (5 real cuts, 8 multi-angle; uncorrected ≤ 0.07):
 cinegrade lut made 5 and 5 of them worse (mean 0.51 and 0.52), cdl 5 and 6; colour transfer all.
+
+With the evidence across shots (the default), at 960×540 (the renders' own size; the evidence
+sources see 640 px), same seeds, same run as color-matcher:
+
+=====================  =====================  =====================  =====================  =====================
+method                 real cuts (31)         multi-angle (32)       real cuts, worse       multi-angle, worse
+=====================  =====================  =====================  =====================  =====================
+none                   7.48 / 8.17 / 16.4     6.12 / 6.48 / 14.8     -                      -
+cinegrade lut          6.24 / 7.11 / 16.4     4.29 / 4.68 / 13.8     0                      2
+cinegrade cdl          6.24 / 7.22 / 16.4     4.51 / 4.80 / 13.8     0                      3
+color-matcher mkl      22.2 / 19.7 / 24.6     7.14 / 8.03 / 17.7     29                     21
+=====================  =====================  =====================  =====================  =====================
+
+Undrifted shots other than the references: lut made 1 of 5 (real cuts, worst 0.31) and 1 of 8
+(multi-angle, worst 1.47) worse.
 """
 
 from __future__ import annotations

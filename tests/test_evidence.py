@@ -38,8 +38,10 @@ def _shot(name, view, drift=None, frames=3):
     return ShotEvidenceInput(_u8(rendered))
 
 
-@pytest.mark.parametrize("name, most", [("chelsea", [0.3, 0.1, 0.05]),  # a textured cat: tight
-                                        ("rocket", [0.6, 0.2, 0.08])])  # sky and a tower: few discs
+# errors (exposure, warmth, tint) at most: the floors measured on the rendered scenes (FEATURES'
+# PIXEL_FLOOR, ERROR_FLOOR) bound them from below
+@pytest.mark.parametrize("name, most", [("chelsea", [0.3, 0.2, 0.06]),  # a textured cat: tight
+                                        ("rocket", [0.6, 0.3, 0.08])])  # sky and a tower: few discs
 def test_features_recover_a_drift_across_a_three_times_close_up(name, most):
     source = FeatureEvidence()
     wide = source.describe(_shot(name, (0.5, 0.45, 1.0)))
@@ -116,6 +118,48 @@ def test_the_scene_solve_chains_evidence_and_outvotes_a_bad_pair():
     assert math.isinf(solution.shot_drift(2)[1][3]) and solution.shot_drift(2)[0][3] == 0
 
 
+def test_a_fit_carries_the_correlation_of_its_components():
+    """A fit on a narrow range of colours pins a combination of exposure and contrast, not each:
+    the evidence keeps the correlation, its errors are the fit's marginal ones, and it survives
+    JSON and reversal."""
+    rng = np.random.default_rng(3)
+    pa = rng.uniform(0.35, 0.5, (400, 3))
+    pb = predict_drift(pa, DRIFT) + rng.normal(0, 0.004, pa.shape)
+    from cinegrade.colour.drift import fit_drift_parameters
+
+    parameters, covariance = fit_drift_parameters(pa, pb)
+    found = PairEvidence.fitted("t", parameters, covariance, 2.0, [0.01] * 6, len(pa), "pixels")
+    correlation = np.asarray(found.correlation).reshape(6, 6)
+    assert abs(correlation[0, 3]) > 0.5  # exposure and log contrast trade off on mid-greys
+    assert np.allclose(np.sqrt(np.diag(found.covariance)), found.error)
+    assert np.allclose(found.information @ found.covariance, np.eye(6), atol=1e-6)
+    again = PairEvidence.from_json(found.to_json())
+    assert np.allclose(again.correlation, found.correlation, atol=1e-4)
+    assert found.reversed().correlation == found.correlation
+
+
+def test_the_scene_solve_uses_the_correlation_of_a_pair():
+    """One pair knows exposure + contrast closely but each loosely (correlation −0.99); another
+    knows contrast: jointly they give exposure, which neither gives alone."""
+    error = (0.5, UNKNOWN, UNKNOWN, 0.5, UNKNOWN, UNKNOWN)
+    correlation = np.eye(6)
+    correlation[0, 3] = correlation[3, 0] = -0.99
+    tied = PairEvidence("a", (0.6, 0, 0, 0.2, 0, 0), error, correlation=tuple(correlation.ravel()))
+    contrast = PairEvidence("b", (0, 0, 0, 0.2, 0, 0), (UNKNOWN, UNKNOWN, UNKNOWN, 0.02, UNKNOWN, UNKNOWN))
+    joint = solve_scene([0, 1], 0, {(0, 1): [tied, contrast]}, prior=None)
+    drift, error_of = joint.shot_drift(1)
+    assert drift[0] == pytest.approx(0.6, abs=0.03) and error_of[0] < 0.1
+    alone = solve_scene([0, 1], 0, {(0, 1): [replace_correlation(tied), contrast]}, prior=None)
+    assert alone.shot_drift(1)[1][0] > 0.4  # without the correlation exposure stays loose
+    assert joint.shot_covariance(1).shape == (6, 6)
+
+
+def replace_correlation(evidence: PairEvidence) -> PairEvidence:
+    from dataclasses import replace
+
+    return replace(evidence, correlation=None)
+
+
 def test_the_prior_shrinks_weak_evidence_toward_none():
     weak = solve_scene([0, 1], 0, {(0, 1): [_evidence(0.5, PRIOR_ERROR[0])]})
     strong = solve_scene([0, 1], 0, {(0, 1): [_evidence(0.5, 0.05)]})
@@ -145,6 +189,26 @@ def test_a_scene_measure_warns_only_when_the_evidence_is_sure():
         assert "across the scene" in found[0].message
 
 
+def test_a_scene_measure_reads_exposure_at_grey_through_the_covariance():
+    """Exposure and lift known only together (a fit on bright surfaces: more gain or more lift,
+    correlation −0.97): the gains' exposure alone is unsure, 18 % grey's — what the viewer sees
+    get brighter — is sure, and it is the exposure the rule reads."""
+    from cinegrade.colour.drift import grey_exposure
+
+    drift = np.array([0.3, 0, 0, 0.1, 0.02, 0])
+    error = np.array([0.4, UNKNOWN, UNKNOWN, 0.2, 0.1, UNKNOWN])
+    covariance = np.diag(np.where(np.isfinite(error), error, 0.0) ** 2)
+    covariance[0, 4] = covariance[4, 0] = -0.97 * 0.4 * 0.1
+    plain = measure_from_scene(drift, error, ["features"])
+    at_grey = measure_from_scene(drift, error, ["features"], covariance)
+    assert plain.exposure_stops == pytest.approx(0.3) and plain.errors["exposure_stops"] == pytest.approx(0.4)
+    assert at_grey.exposure_stops == pytest.approx(grey_exposure(drift))
+    assert at_grey.errors["exposure_stops"] < 0.2
+    # a component the evidence does not know leaves the plain reading
+    unknown_lift = measure_from_scene(drift, np.where(np.arange(6) == 4, UNKNOWN, error), ["x"], covariance)
+    assert unknown_lift.exposure_stops == pytest.approx(0.3)
+
+
 def _timeline_shot(index):
     from cinegrade.timeline.shots import FrameRange, Shot
 
@@ -153,3 +217,31 @@ def _timeline_shot(index):
                 media_path="/nowhere.mp4", media_url="/nowhere.mp4", source=FrameRange(0, 24, 24.0),
                 record=FrameRange(24 * index, 24, 24.0), available=None, scene=None,
                 enabled=True, sequence_start=None, item_path=(0, index))
+
+
+def test_views_keep_detail_frames_for_the_evidence(tmp_path):
+    """A view is sampled once, at DETAIL_WIDTH: the evidence sources get those frames, the
+    alignment their reduction to the view's 320 px (area averaging), which is what sampling at
+    320 px gives within a few codes."""
+    from cinegrade.analysis.sampler import sample_shots
+    from cinegrade.correspondence.views import DETAIL_WIDTH, VIEW_SETTINGS, view_group
+    from cinegrade.evidence.run import shot_inputs
+    from cinegrade.media.frames import encode_clip
+    from cinegrade.timeline.shots import MOVIE, FrameRange, Shot
+
+    picture = load_still("chelsea")
+    frames = [render_view(picture, (960, 540), (0.5, 0.5, 1.0 + 0.01 * i)) for i in range(12)]
+    path = tmp_path / "wide.mp4"
+    encode_clip(path, frames, 24)
+    shot = Shot(0, 0, "V1", "video", 0, "wide", MOVIE, str(path), None, FrameRange(0, 12, 24),
+                FrameRange(0, 12, 24), None, "s", True, None, (0,))
+    (index, view), = view_group([shot])
+    assert index == 0 and len(view.detail8) == len(view.frames8) == VIEW_SETTINGS.samples
+    assert view.detail8[0].shape == (360, DETAIL_WIDTH, 3) and view.frames8[0].shape == (180, 320, 3)
+    (_, direct), = sample_shots([shot], VIEW_SETTINGS)
+    difference = np.abs(view.frames[1] - direct.frames[1]) * 255
+    assert np.percentile(difference, 99) < 6 and np.mean(difference) < 1.5
+    inputs = shot_inputs([shot], {0: view}, {})
+    assert inputs[0].frames8 is view.detail8 and inputs[0].extra["view8"] is view.frames8
+    (_, plain), = view_group([shot], detail_width=None)
+    assert plain.detail8 == () and shot_inputs([shot], {0: plain}, {})[0].frames8 is plain.frames8

@@ -381,3 +381,22 @@ def gains_exposure_mired(gains: Sequence[float]) -> tuple[float, float]:
     drifted = WHITE_LMS * np.asarray(gains, dtype=np.float64)
     exposure = math.log2(luminance_of_lms(drifted) / luminance_of_lms(WHITE_LMS))
     return exposure, mired_of_lms(drifted) - mired_of_lms(WHITE_LMS)
+
+
+_MID_GREY_DISPLAY = np.full((1, 3), MID_GREY_LINEAR ** (1 / 2.4))
+
+
+def grey_exposure(components) -> float:
+    """Stops by which a drift (:data:`COMPONENTS` (6,)) moves 18 % grey's
+    luminance (BT.1886 display light): the cone gains, the lift and the contrast (which pivots
+    there) together — what a viewer reads as the shot getting brighter. Better conditioned than
+    the gains' own exposure on white, which trades off against contrast and lift when the shared
+    content spans few tones.
+
+    >>> round(grey_exposure([0.5, 0, 0, 0, 0, 0]), 6)  # the gains alone
+    0.5
+    >>> round(grey_exposure([0.5, 0, 0, 0.2, 0, 0]), 4)  # gains, then contrast about grey: 0.5 · e^0.2
+    0.6107
+    """
+    drifted = predict_drift(_MID_GREY_DISPLAY, parameters_of(components))
+    return math.log2(float((display_linear(drifted) @ REC709_LUMA)[0]) / MID_GREY_LINEAR)

@@ -38,7 +38,7 @@ import numpy as np
 
 from cinegrade.analysis.stats import ShotStats
 from cinegrade.colour.difference import delta_e_2000
-from cinegrade.colour.drift import fit_drift, gains_exposure_mired, parameters_of
+from cinegrade.colour.drift import fit_drift, gains_exposure_mired, grey_exposure, parameters_of
 from cinegrade.correspondence.align import (
     MeasureSettings,
     ShotFeatures,
@@ -147,13 +147,16 @@ def measure_global(stats_a: ShotStats | None, stats_b: ShotStats | None) -> CutM
                       contrast_ratio=ratio("contrast"), black_level=black)
 
 
-def measure_from_scene(drift: Sequence[float], error: Sequence[float], sources: Sequence[str]
-                       ) -> CutMeasure:
+def measure_from_scene(drift: Sequence[float], error: Sequence[float], sources: Sequence[str],
+                       covariance: np.ndarray | None = None) -> CutMeasure:
     """A cut read from its scene's joint solve: ``drift`` (6,) B relative to A in
     :data:`~cinegrade.colour.drift.COMPONENTS` with standard errors ``error`` (6,) (``inf``:
     unknown, that field left None). White balance in mired from warmth and tint (the gains'
     effect on D65, :func:`~cinegrade.colour.drift.gains_exposure_mired`), its error by the same
-    map's slope.
+    map's slope. With the drift's ``covariance`` (6, 6) and contrast and lift known, exposure is
+    read at 18 % grey (:func:`~cinegrade.colour.drift.grey_exposure`: what a viewer sees get
+    brighter), its error through the covariance — far tighter than the gains' own exposure where
+    the evidence trades exposure against contrast and lift.
 
     >>> m = measure_from_scene([0.5, 0, 0, 0, 0.05, 0], [0.1, 0.02, 0.01, math.inf, 0.01, math.inf], ["x"])
     >>> m.exposure_stops, m.black_level, m.saturation_ratio, round(m.mired, 6) + 0.0
@@ -163,7 +166,16 @@ def measure_from_scene(drift: Sequence[float], error: Sequence[float], sources: 
     known = np.isfinite(error)
     errors: dict[str, float] = {}
     values: dict[str, float | None] = {}
-    if known[0]:
+    if known[0] and covariance is not None and known[3] and known[4]:
+        exposure, gradient = grey_exposure(drift), np.zeros(len(drift))
+        for k in (0, 1, 2, 3, 4, 5):
+            step = np.zeros(len(drift))
+            step[k] = 1e-4
+            gradient[k] = (grey_exposure(drift + step) - grey_exposure(drift - step)) / 2e-4
+        gradient = np.where(known, gradient, 0.0)
+        spread = float(np.sqrt(max(0.0, gradient @ np.asarray(covariance, dtype=np.float64) @ gradient)))
+        values["exposure_stops"], errors["exposure_stops"] = float(exposure), spread
+    elif known[0]:
         values["exposure_stops"], errors["exposure_stops"] = float(drift[0]), float(error[0])
     if known[1] and known[2]:
         white = np.array([0.0, drift[1], drift[2], 0.0, 0.0, 0.0])

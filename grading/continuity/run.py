@@ -175,7 +175,7 @@ def measure_scenes(shots: Sequence[Shot], pairs, measures: Mapping[tuple[int, in
                     continue
                 drift, error = solution.difference(a.index, b.index)
                 used = sorted(set(solution.shot_sources(a.index)) & set(solution.shot_sources(b.index)))
-                measure = measure_from_scene(drift, error, used)
+                measure = measure_from_scene(drift, error, used, solution.difference_covariance(a.index, b.index))
                 if measure.errors:
                     found[(a.index, b.index)] = measure
                     measured.append([a.index, b.index, measure.to_json()])
@@ -193,7 +193,7 @@ def _scene_key(keys: Mapping[int, str], group: Sequence[Shot], sources: Sequence
 
 #: Bump when how a cut or a shot's flicker is measured changes: cached measures of other
 #: versions are not found.
-MEASURE_VERSION = 2
+MEASURE_VERSION = 3
 
 
 def _view_keys(shots: Sequence[Shot]) -> dict[int, str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import concurrent.futures
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -21,18 +21,26 @@ from cinegrade.timeline.shots import IMAGE_SEQUENCE, MOVIE, STILL, Shot
 #: ORB to align a 2.6× close-up with its wide shot, small enough to stay fast — and a run of 12
 #: consecutive frames at 160 px for flicker on registered content.
 VIEW_SETTINGS = SampleSettings(samples=3, width=320, dense=12, dense_width=160)
+#: Width (pixels) of the same frames as the evidence sources (:mod:`cinegrade.evidence`) see them:
+#: a face in a medium shot or an over-the-shoulder is ~40–70 px wide here and under the
+#: cascades' 20 px at 320; SIFT finds a wide's surfaces in its ×4 close-up. Sampled once at this
+#: width, the views' frames are these reduced by area averaging.
+DETAIL_WIDTH = 640
 
 
 @dataclass(frozen=True)
 class ShotView:
     """A shot's small frames and their features. Frames are kept as 8-bit display-referred
     Rec.709 R'G'B' (H, W, 3) uint8 (a quarter of float32's memory; the source video is 8-bit
-    anyway): :attr:`frames` gives them back as float32 in [0, 1]."""
+    anyway): :attr:`frames` gives them back as float32 in [0, 1]. ``detail8``: the same frames
+    at :data:`DETAIL_WIDTH` (or the source's width, if smaller), for the evidence sources; empty
+    when not sampled."""
 
     frames8: tuple[np.ndarray, ...]
     features: ShotFeatures
     #: frame-to-frame exposure wobble on registered content (stops RMS), None when not measured
     flicker: float | None = None
+    detail8: tuple[np.ndarray, ...] = ()
 
     @property
     def frames(self) -> tuple[np.ndarray, ...]:
@@ -41,25 +49,46 @@ class ShotView:
 
     @classmethod
     def of(cls, frames: Sequence[np.ndarray], features: ShotFeatures,
-           flicker: float | None = None) -> ShotView:
-        """A view of float frames (H, W, 3) in [0, 1] (clipped), rounded to 8-bit codes."""
-        return cls(tuple(np.clip(np.asarray(f) * 255 + 0.5, 0, 255).astype(np.uint8)
-                         for f in frames), features, flicker)
+           flicker: float | None = None, detail: Sequence[np.ndarray] = ()) -> ShotView:
+        """A view of float frames (H, W, 3) in [0, 1] (clipped), rounded to 8-bit codes;
+        ``detail``: the same frames larger (float, or already uint8)."""
+        return cls(tuple(_codes(f) for f in frames), features, flicker, tuple(_codes(f) for f in detail))
+
+
+def _codes(frame: np.ndarray) -> np.ndarray:
+    frame = np.asarray(frame)
+    return frame if frame.dtype == np.uint8 else np.clip(frame * 255 + 0.5, 0, 255).astype(np.uint8)
+
+
+def reduced(frame: np.ndarray, width: int) -> np.ndarray:
+    """A frame (H, W, 3), float or uint8, reduced to ``width`` by area averaging (as is, when not wider)."""
+    import cv2
+
+    if frame.shape[1] <= width:
+        return frame
+    height = max(1, round(frame.shape[0] * width / frame.shape[1]))
+    return cv2.resize(frame, (width, height), interpolation=cv2.INTER_AREA)
 
 
 def view_group(shots: Sequence[Shot], settings: SampleSettings = VIEW_SETTINGS,
-               measure: MeasureSettings = MeasureSettings()) -> list[tuple[int, ShotView | None]]:
+               measure: MeasureSettings = MeasureSettings(), detail_width: int | None = DETAIL_WIDTH
+               ) -> list[tuple[int, ShotView | None]]:
     """Views of shots of one media file (one open): ``(shot.index, view or None)`` each, None
     where the media could not be sampled (the sampler never raises for bad media; ``ValueError``
-    for shots of several files)."""
+    for shots of several files). With ``detail_width``, frames are sampled that wide and
+    reduced to ``settings.width`` (:attr:`ShotView.detail8` keeps them)."""
     results = []
-    for shot, samples in sample_shots(shots, settings):
+    sampling = settings if not detail_width or detail_width <= settings.width else \
+        replace(settings, width=detail_width)
+    for shot, samples in sample_shots(shots, sampling):
         if isinstance(samples, str) or not samples.frames:
             results.append((shot.index, None))
             continue
-        frames = tuple(np.asarray(f, dtype=np.float32) for f in samples.frames)
+        detail = tuple(np.asarray(f, dtype=np.float32) for f in samples.frames)
+        frames = tuple(reduced(f, settings.width) for f in detail) if sampling is not settings else detail
         flicker = registered_flicker(samples.dense_frames) if samples.dense_frames else None
-        results.append((shot.index, ShotView.of(frames, shot_features(frames, measure), flicker)))
+        results.append((shot.index, ShotView.of(frames, shot_features(frames, measure), flicker,
+                                                detail if sampling is not settings else ())))
     return results
 
 

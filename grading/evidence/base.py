@@ -35,7 +35,10 @@ class PairEvidence:
     ``drift``: the six drift components A → B (:data:`~cinegrade.colour.drift.COMPONENTS`; B's
     pixels ≈ ``predict_drift(A's pixels, parameters)`` on what they share, with ``parameters``
     :attr:`parameters`). ``error``: the standard error of each, same units (:data:`UNKNOWN` =
-    no information). ``support``: what it rests on,
+    no information). ``correlation``: the errors' correlation matrix (6 × 6, row-major, 36
+    values) where the source knows it (a fit of several components on a narrow range of
+    colours trades exposure against contrast and lift), None when they are independent.
+    ``support``: what it rests on,
     in the source's own unit (``unit``: "pixels", "keypoints", "faces", …). ``source``: the
     registered name. ``note``: one short phrase for reports ("12 keypoints on the back wall").
     """
@@ -46,10 +49,54 @@ class PairEvidence:
     support: int = 0
     unit: str = ""
     note: str = ""
+    correlation: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
         if len(self.drift) != len(COMPONENTS) or len(self.error) != len(COMPONENTS):
             raise ValueError(f"drift and error need {len(COMPONENTS)} values each")
+        if self.correlation is not None and len(self.correlation) != len(COMPONENTS) ** 2:
+            raise ValueError(f"correlation needs {len(COMPONENTS) ** 2} values")
+
+    @classmethod
+    def fitted(cls, source: str, parameters: np.ndarray, covariance: np.ndarray, inflation: float,
+               floor: Sequence[float], support: int = 0, unit: str = "", note: str = "") -> PairEvidence:
+        """Evidence from a drift fit (:func:`~cinegrade.colour.drift.fit_drift_parameters`):
+        parameters (6,) and their covariance (6, 6), the formal covariance scaled by
+        ``inflation``² (pixels of one surface are not independent) plus an independent floor
+        ``floor`` (6,) per component; both measured per source on the benchmark sets
+        (:func:`fitted_covariance`)."""
+        components = TO_COMPONENTS @ np.asarray(parameters, dtype=np.float64)
+        error, correlation = fitted_covariance(covariance, inflation, floor)
+        return cls(source, tuple(float(v) for v in components), tuple(float(v) for v in error), support,
+                   unit, note, tuple(float(v) for v in correlation.ravel()))
+
+    @property
+    def covariance(self) -> np.ndarray:
+        """The errors' covariance (6, 6) float64 over the known components (rows and columns of
+        :data:`UNKNOWN` components are 0)."""
+        error = np.asarray(self.error, dtype=np.float64)
+        known = np.isfinite(error)
+        scale = np.where(known, error, 0.0)
+        correlation = np.eye(len(COMPONENTS)) if self.correlation is None else \
+            np.asarray(self.correlation, dtype=np.float64).reshape(len(COMPONENTS), len(COMPONENTS))
+        return correlation * np.outer(scale, scale)
+
+    @property
+    def information(self) -> np.ndarray:
+        """The inverse of :attr:`covariance` over the known components (6, 6) float64, 0 on the
+        unknown ones: the weight of this evidence in a least-squares solve.
+
+        >>> e = PairEvidence("x", (0.0,) * 6, (0.1, 0.2, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN))
+        >>> np.round(np.diag(e.information), 1).tolist()
+        [100.0, 25.0, 0.0, 0.0, 0.0, 0.0]
+        """
+        error = np.asarray(self.error, dtype=np.float64)
+        known = np.isfinite(error) & (error > 0)
+        information = np.zeros((len(COMPONENTS), len(COMPONENTS)))
+        if known.any():
+            block = self.covariance[np.ix_(known, known)]
+            information[np.ix_(known, known)] = np.linalg.pinv(block, hermitian=True)
+        return information
 
     @property
     def parameters(self) -> np.ndarray:
@@ -67,20 +114,24 @@ class PairEvidence:
     def reversed(self) -> PairEvidence:
         """The same evidence read B → A (parameters negated: the model is near-additive in them)."""
         return PairEvidence(self.source, tuple(-v for v in self.drift), self.error, self.support,
-                            self.unit, self.note)
+                            self.unit, self.note, self.correlation)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (``inf`` errors as null)."""
-        return {"source": self.source, "drift": [round(v, 5) for v in self.drift],
-                "error": [None if not math.isfinite(e) else round(e, 5) for e in self.error],
-                "support": self.support, "unit": self.unit, "note": self.note}
+        found = {"source": self.source, "drift": [round(v, 5) for v in self.drift],
+                 "error": [None if not math.isfinite(e) else round(e, 5) for e in self.error],
+                 "support": self.support, "unit": self.unit, "note": self.note}
+        if self.correlation is not None:
+            found["correlation"] = [round(v, 4) for v in self.correlation]
+        return found
 
     @classmethod
     def from_json(cls, data: dict) -> PairEvidence:
         """What :meth:`to_json` gave."""
         return cls(data["source"], tuple(data["drift"]),
                    tuple(UNKNOWN if e is None else e for e in data["error"]),
-                   data.get("support", 0), data.get("unit", ""), data.get("note", ""))
+                   data.get("support", 0), data.get("unit", ""), data.get("note", ""),
+                   tuple(data["correlation"]) if data.get("correlation") else None)
 
 
 @dataclass(frozen=True)
@@ -143,13 +194,31 @@ def evidence_source(name: str) -> EvidenceSource:
     return EVIDENCE_SOURCES[name]()
 
 
+def fitted_covariance(covariance: np.ndarray, inflation: float, floor: Sequence[float]
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """Standard errors (6,) of :data:`~cinegrade.colour.drift.COMPONENTS` and their correlation
+    (6, 6) from a drift fit's parameter covariance (6, 6)
+    (:func:`~cinegrade.colour.drift.fit_drift_parameters`): the formal covariance in components
+    times ``inflation``² (pixels of one surface are not independent) plus an independent
+    ``floor`` (6,)² on the diagonal; both measured per source on the benchmark sets.
+
+    >>> error, correlation = fitted_covariance(np.zeros((6, 6)), 3.0, [0.1, 0.02, 0.01, 0.1, 0.02, 0.05])
+    >>> error.tolist(), bool(np.allclose(correlation, np.eye(6)))
+    ([0.1, 0.02, 0.01, 0.1, 0.02, 0.05], True)
+    """
+    floor = np.asarray(floor, dtype=np.float64)
+    total = inflation**2 * (TO_COMPONENTS @ covariance @ TO_COMPONENTS.T) + np.diag(floor**2)
+    total = (total + total.T) / 2
+    error = np.sqrt(np.maximum(np.diag(total), 0.0))
+    scale = np.where(error > 0, error, 1.0)
+    correlation = np.clip(total / np.outer(scale, scale), -1.0, 1.0)
+    np.fill_diagonal(correlation, 1.0)
+    return error, correlation
+
+
 def fitted_errors(covariance: np.ndarray, inflation: float, floor: Sequence[float]) -> np.ndarray:
-    """Standard errors (6,) of :data:`~cinegrade.colour.drift.COMPONENTS` from a drift fit's
-    parameter covariance (6, 6) (:func:`~cinegrade.colour.drift.fit_drift_parameters`): the
-    formal errors times ``inflation`` (pixels of one surface are not independent), floored by
-    ``floor`` (6,) in quadrature; both measured per source on the benchmark sets."""
-    formal = np.sqrt(np.maximum(np.diag(TO_COMPONENTS @ covariance @ TO_COMPONENTS.T), 0.0))
-    return np.hypot(inflation * formal, np.asarray(floor, dtype=np.float64))
+    """The standard errors (6,) of :func:`fitted_covariance`."""
+    return fitted_covariance(covariance, inflation, floor)[0]
 
 
 def combine(evidence: Sequence[PairEvidence]) -> tuple[np.ndarray, np.ndarray]:

@@ -68,7 +68,7 @@ import numpy as np
 from cinegrade.colour.adaptation import RGB_TO_LMS
 from cinegrade.colour.drift import TO_COMPONENTS, fit_drift_parameters, plausible, predict_drift
 from cinegrade.colour.encodings import REC709_LUMA, display_linear
-from cinegrade.evidence.base import EvidenceSource, PairEvidence, ShotEvidenceInput, fitted_errors, register_source
+from cinegrade.evidence.base import EvidenceSource, PairEvidence, ShotEvidenceInput, register_source
 
 #: Widths (pixels) each frame is segmented at: a √2 pyramid from half the 320 px view, so levels
 #: ``j`` apart show a surface at the same size in pixels when the shots' scales differ ×√2**j.
@@ -452,6 +452,5 @@ def drift_evidence(name: str, pa: np.ndarray, pb: np.ndarray, regions: int) -> P
     components = TO_COMPONENTS @ parameters
     if np.any(np.abs(components) > PLAUSIBLE):
         return None
-    error = fitted_errors(covariance, ERROR_INFLATION, ERROR_FLOOR)
-    return PairEvidence(name, tuple(float(v) for v in components), tuple(float(v) for v in error),
-                        support=regions, unit="regions", note=f"{regions} matched surfaces")
+    return PairEvidence.fitted(name, parameters, covariance, ERROR_INFLATION, ERROR_FLOOR, regions,
+                               "regions", f"{regions} matched surfaces")

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cinegrade.colour.drift import TO_COMPONENTS, fit_drift_parameters, plausible
+from cinegrade.colour.drift import fit_drift_parameters, plausible
 from cinegrade.correspondence.align import MeasureSettings, ShotFeatures, pooled_shared_pixels, shot_features
-from cinegrade.evidence.base import EvidenceSource, PairEvidence, ShotEvidenceInput, fitted_errors, register_source
+from cinegrade.evidence.base import EvidenceSource, PairEvidence, ShotEvidenceInput, register_source
 
 #: Frame pairs whose shared pixels are pooled.
 MAX_ALIGNMENTS = 3
@@ -46,10 +46,14 @@ class SharedPixelEvidence(EvidenceSource):
     family = "correspondence"
 
     def describe(self, shot: ShotEvidenceInput) -> PixelShot | None:
+        from cinegrade.correspondence.views import VIEW_SETTINGS, reduced
+
         if not shot.frames8:
             return None
-        features = shot.extra.get("features") or shot_features(shot.frames, MeasureSettings())
-        return PixelShot(shot.frames8, features)
+        # the alignment is made for the views' frames; larger ones are reduced to them
+        frames8 = shot.extra.get("view8") or tuple(reduced(f, VIEW_SETTINGS.width) for f in shot.frames8)
+        features = shot.extra.get("features") or shot_features(_floats(frames8), MeasureSettings())
+        return PixelShot(frames8, features)
 
     def compare(self, a: PixelShot | None, b: PixelShot | None) -> PairEvidence | None:
         if a is None or b is None:
@@ -63,9 +67,8 @@ class SharedPixelEvidence(EvidenceSource):
         if fitted is None or not plausible(fitted[0]):
             return None
         parameters, covariance = fitted
-        error = fitted_errors(covariance, ERROR_INFLATION, ERROR_FLOOR)
-        if error[0] > MAX_EXPOSURE_ERROR:
+        found = PairEvidence.fitted(self.name, parameters, covariance, ERROR_INFLATION, ERROR_FLOOR,
+                                    len(pa), "pixels", f"{len(pa)} shared pixels")
+        if found.error[0] > MAX_EXPOSURE_ERROR:
             return None  # pixels of one picture fit tightly; a loose fit is of other things
-        return PairEvidence(self.name, tuple(float(v) for v in TO_COMPONENTS @ parameters),
-                            tuple(float(v) for v in error), support=len(pa), unit="pixels",
-                            note=f"{len(pa)} shared pixels")
+        return found

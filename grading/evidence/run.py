@@ -2,9 +2,10 @@
 (:func:`cinegrade.evidence.scene.solve_scene`). Descriptions are made once per shot and
 comparisons once per pair, each a pure task for any ``concurrent.futures.Executor``.
 
-Which pairs are compared: every shot with the scene's reference and with the
-:data:`WINDOW` shots after it (neighbours in the cut share most: continuations, shot/reverse-shot
-patterns), so the work grows with the number of shots, not its square.
+Which pairs are compared: in a scene of at most :data:`ALL_PAIRS` shots every pair; in a longer
+one every shot with the scene's reference and with the :data:`WINDOW` shots after it (neighbours
+in the cut share most: continuations, shot/reverse-shot patterns), so the work grows with the
+number of shots, not its square.
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ from cinegrade.evidence.scene import PRIOR_ERROR, SceneSolution, solve_scene
 
 #: Shots after each shot it is compared with.
 WINDOW = 3
+#: Scenes of at most this many shots compare every pair: a character's close-up and the medium
+#: shot that also shows them are often further apart in the cut than WINDOW (wide, medium,
+#: close-up A, over-the-shoulder, reverse, close-up B).
+ALL_PAIRS = 8
 
 
 #: Registered sources left out unless named: whole-frame tone says next to nothing of a drift
@@ -52,22 +57,30 @@ def compare_shots(a: Mapping[str, object], b: Mapping[str, object], sources: Seq
 
 
 def shot_inputs(shots: Sequence, views: Mapping, stats: Mapping) -> dict[int, ShotEvidenceInput]:
-    """What the sources describe each shot from: its view's frames and ORB features
-    (:class:`~cinegrade.correspondence.views.ShotView`) and its statistics, by shot index
-    (shots without a view are left out)."""
-    return {shot.index: ShotEvidenceInput(views[shot.index].frames8, stats.get(shot.index),
-                                          extra={"features": views[shot.index].features})
+    """What the sources describe each shot from: its view's detail frames (its frames where it
+    has none), its frames and ORB features (:class:`~cinegrade.correspondence.views.ShotView`;
+    ``extra`` "view8" and "features") and its statistics, by shot index (shots without a view
+    are left out)."""
+    return {shot.index: ShotEvidenceInput(views[shot.index].detail8 or views[shot.index].frames8,
+                                          stats.get(shot.index),
+                                          extra={"features": views[shot.index].features,
+                                                 "view8": views[shot.index].frames8})
             for shot in shots if shot.index in views}
 
 
 def scene_pairs(members: Sequence[int], reference: int | None, window: int = WINDOW
                 ) -> list[tuple[int, int]]:
-    """The (a, b) pairs of a scene's shots (in timeline order) compared: each with the next
-    ``window`` and each with the reference.
+    """The (a, b) pairs of a scene's shots (in timeline order) compared: every pair in a scene
+    of at most :data:`ALL_PAIRS` shots, else each with the next ``window`` and each with the
+    reference.
 
-    >>> scene_pairs([3, 4, 5, 6, 7], 3, window=1)
-    [(3, 4), (4, 5), (5, 6), (6, 7), (3, 5), (3, 6), (3, 7)]
+    >>> scene_pairs([3, 4, 5], 3, window=1)
+    [(3, 4), (3, 5), (4, 5)]
+    >>> scene_pairs(list(range(10)), 0, window=1)[-3:]
+    [(0, 7), (0, 8), (0, 9)]
     """
+    if len(members) <= ALL_PAIRS:
+        window = len(members)
     pairs = [(members[i], members[j]) for i in range(len(members))
              for j in range(i + 1, min(len(members), i + 1 + window))]
     if reference is not None:

@@ -10,10 +10,14 @@ the wide, and one bad pair is outvoted: iteratively reweighted least squares wit
 weights (Holland & Welsch 1977) all but drops a pair that disagrees with the rest by many times
 :data:`ROBUST_SCALE` errors.
 
-Each component (:data:`cinegrade.colour.drift.COMPONENTS`) is solved on its own (the model is
-near-additive in them). A Gaussian prior on each shot's drift (:data:`PRIOR_ERROR`: how far AI
-video drifts) keeps the solution finite where evidence is missing and shrinks weakly supported
-drifts toward none; a cut's difference is read from the solution with its covariance.
+The six components (:data:`cinegrade.colour.drift.COMPONENTS`) are solved together: a pair's
+evidence carries the correlation of its errors (:attr:`~cinegrade.evidence.base.PairEvidence.
+correlation`: a fit on a narrow range of colours pins exposure and contrast together, not each),
+so each pair weighs in by its full information matrix. The Cauchy weights are per pair, on its
+Mahalanobis residual per component it informs. A Gaussian prior on each shot's drift
+(:data:`PRIOR_ERROR`: how far AI video drifts) keeps the solution finite where evidence is
+missing and shrinks weakly supported drifts toward none; a cut's difference is read from the
+solution with its covariance.
 """
 
 from __future__ import annotations
@@ -39,11 +43,12 @@ UNINFORMED = 0.9
 
 @dataclass(frozen=True)
 class SceneSolution:
-    """The drifts of a scene's shots from its reference, per component.
+    """The drifts of a scene's shots from its reference.
 
     ``shots``: shot indices in solve order (the reference first). ``drift``: (n, 6) components
-    of each shot's drift from the reference. ``covariance``: (6, n, n), per component.
-    ``sources``: for each shot, the evidence sources of the pairs that touch it.
+    of each shot's drift from the reference. ``covariance``: (n, 6, n, 6), of every component of
+    every shot with every other (the reference's rows are 0). ``sources``: for each shot, the
+    evidence sources of the pairs that touch it.
     """
 
     reference: int
@@ -55,20 +60,29 @@ class SceneSolution:
     def _at(self, shot: int) -> int:
         return self.shots.index(shot)
 
+    def shot_covariance(self, shot: int) -> np.ndarray:
+        """The covariance (6, 6) of ``shot``'s drift from the reference."""
+        i = self._at(shot)
+        return self.covariance[i, :, i, :].copy()
+
     def shot_drift(self, shot: int) -> tuple[np.ndarray, np.ndarray]:
         """(drift (6,), error (6,)) of ``shot`` from the reference; error :data:`UNKNOWN` where
         the evidence said almost nothing (posterior near the prior)."""
-        i = self._at(shot)
-        error = np.sqrt(np.maximum(self.covariance[:, i, i], 0.0))
+        error = np.sqrt(np.maximum(np.diag(self.shot_covariance(shot)), 0.0))
         if shot == self.reference:
             return np.zeros(len(COMPONENTS)), np.zeros(len(COMPONENTS))
-        return self.drift[i].copy(), np.where(error >= UNINFORMED * PRIOR_ERROR, UNKNOWN, error)
+        return self.drift[self._at(shot)].copy(), np.where(error >= UNINFORMED * PRIOR_ERROR, UNKNOWN, error)
+
+    def difference_covariance(self, a: int, b: int) -> np.ndarray:
+        """The covariance (6, 6) of shot ``b``'s drift relative to shot ``a``'s."""
+        i, j = self._at(a), self._at(b)
+        c = self.covariance
+        return c[i, :, i, :] + c[j, :, j, :] - c[i, :, j, :] - c[j, :, i, :]
 
     def difference(self, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
         """(drift (6,), error (6,)) of shot ``b`` relative to shot ``a``."""
         i, j = self._at(a), self._at(b)
-        variance = self.covariance[:, i, i] + self.covariance[:, j, j] - 2 * self.covariance[:, i, j]
-        error = np.sqrt(np.maximum(variance, 0.0))
+        error = np.sqrt(np.maximum(np.diag(self.difference_covariance(a, b)), 0.0))
         uninformed = error >= UNINFORMED * math.sqrt(2) * PRIOR_ERROR
         return self.drift[j] - self.drift[i], np.where(uninformed, UNKNOWN, error)
 
@@ -91,56 +105,59 @@ def solve_scene(shots: Sequence[int], reference: int,
     >>> [round(float(solution.shot_drift(s)[0][0]), 2) for s in (1, 2)]  # the 3.0 is outvoted
     [0.5, 0.8]
     """
-    order = [reference] + [s for s in dict.fromkeys(shots) if s != reference]
     if reference not in shots:
         raise ValueError(f"the reference {reference} is not a shot of the scene")
+    order = [reference] + [s for s in dict.fromkeys(shots) if s != reference]
     position = {shot: i for i, shot in enumerate(order)}
     n, k = len(order), len(COMPONENTS)
     edges = [(position[a], position[b], evidence) for (a, b), found in pairs.items()
-             if a in position and b in position and a != b for evidence in found]
+             if a in position and b in position and a != b for evidence in found
+             if np.any(evidence.weight > 0)]
     prior_error = np.full(k, 100.0) if prior is None else np.asarray(prior, dtype=np.float64)
-    drift = np.zeros((n, k))
-    covariance = np.zeros((k, n, n))
-    for c in range(k):
-        values = np.array([e.drift[c] for _, _, e in edges])
-        base = np.array([e.weight[c] for _, _, e in edges])
-        robust = np.ones(len(edges))
-        scale = 0.0
-        x = np.zeros(n - 1)
-        inverse = np.diag(np.full(n - 1, prior_error[c] ** 2))
-        for _ in range(iterations):
-            information = np.diag(np.full(n - 1, 1.0 / prior_error[c] ** 2))
-            vector = np.zeros(n - 1)
-            for (i, j, _), value, w in zip(edges, values, base * robust):
-                if w <= 0:
+    values = [np.nan_to_num(np.asarray(e.drift, dtype=np.float64)) for _, _, e in edges]
+    informations = [e.information for _, _, e in edges]
+    known = [max(1, int(np.count_nonzero(e.weight))) for _, _, e in edges]
+    unknowns = (n - 1) * k
+    prior_information = np.diag(np.tile(1.0 / prior_error**2, n - 1))
+    robust = np.ones(len(edges))
+    scale = 0.0
+    x = np.zeros(unknowns)
+    inverse = np.linalg.inv(prior_information) if unknowns else np.zeros((0, 0))
+    for _ in range(iterations if edges else 1):
+        information = prior_information.copy()
+        vector = np.zeros(unknowns)
+        for (i, j, _), value, w, r in zip(edges, values, informations, robust):
+            # x_j − x_i = value; the unknowns are shots 1..n−1 (the reference is 0)
+            weighted = r * w
+            for a, sign_a in ((i, -1.0), (j, 1.0)):
+                if not a:
                     continue
-                # x_j − x_i = value, unknowns are shots 1..n−1 (the reference is 0)
-                row = np.zeros(n - 1)
-                if j:
-                    row[j - 1] += 1.0
-                if i:
-                    row[i - 1] -= 1.0
-                information += w * np.outer(row, row)
-                vector += w * row * value
-            inverse = np.linalg.inv(information)
-            x = inverse @ vector
-            full = np.concatenate([[0.0], x])
-            residual = np.array([(full[j] - full[i] - v) * math.sqrt(w) if w > 0 else 0.0
-                                 for (i, j, _), v, w in zip(edges, values, base)])
-            # graduated non-convexity: the Cauchy scale starts at the largest residual and
-            # halves down to ROBUST_SCALE, so the pairs that agree take over before the
-            # weights commit (a fixed small scale would down-weight every pair alike)
-            scale = max(ROBUST_SCALE, scale / 2) if scale else max(ROBUST_SCALE, float(np.abs(residual).max(initial=0)))
-            updated = 1.0 / (1.0 + (residual / scale) ** 2)
-            if scale == ROBUST_SCALE and np.allclose(updated, robust, atol=1e-4):
-                break
-            robust = updated
-        drift[1:, c] = x
-        covariance[c, 1:, 1:] = inverse
+                block_a = slice((a - 1) * k, a * k)
+                vector[block_a] += sign_a * weighted @ value
+                for b, sign_b in ((i, -1.0), (j, 1.0)):
+                    if b:
+                        information[block_a, slice((b - 1) * k, b * k)] += sign_a * sign_b * weighted
+        inverse = np.linalg.inv(information)
+        x = inverse @ vector
+        full = np.concatenate([np.zeros(k), x]).reshape(n, k)
+        residual = np.array([math.sqrt(max(0.0, float((full[j] - full[i] - v) @ w @ (full[j] - full[i] - v))) / m)
+                             for (i, j, _), v, w, m in zip(edges, values, informations, known)])
+        if not len(residual):
+            break
+        # graduated non-convexity: the Cauchy scale starts at the largest residual and
+        # halves down to ROBUST_SCALE, so the pairs that agree take over before the
+        # weights commit (a fixed small scale would down-weight every pair alike)
+        scale = max(ROBUST_SCALE, scale / 2) if scale else max(ROBUST_SCALE, float(residual.max()))
+        updated = 1.0 / (1.0 + (residual / scale) ** 2)
+        if scale == ROBUST_SCALE and np.allclose(updated, robust, atol=1e-4):
+            break
+        robust = updated
+    drift = np.concatenate([np.zeros(k), x]).reshape(n, k)
+    covariance = np.zeros((n * k, n * k))
+    covariance[k:, k:] = inverse
     sources = [set() for _ in range(n)]
     for i, j, evidence in edges:
-        if np.any(evidence.weight > 0):
-            sources[i].add(evidence.source)
-            sources[j].add(evidence.source)
-    return SceneSolution(reference, tuple(order), drift, covariance,
+        sources[i].add(evidence.source)
+        sources[j].add(evidence.source)
+    return SceneSolution(reference, tuple(order), drift, covariance.reshape(n, k, n, k),
                          tuple(tuple(sorted(s)) for s in sources))

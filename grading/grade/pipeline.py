@@ -155,7 +155,8 @@ def matches_from_scenes(shots: Sequence, matches: Mapping[int, Match], views: Ma
             continue
         components, error = solution.shot_drift(index)
         redone[index] = match_scene(matches[index], components, error, solution.shot_sources(index),
-                                    views[index].frames if index in views else ())
+                                    views[index].frames if index in views else (),
+                                    solution.shot_covariance(index))
     return redone
 
 

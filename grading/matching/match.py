@@ -374,28 +374,57 @@ def match_via(match: Match, via: Match, frames: Sequence[np.ndarray],
 SCENE_THRESHOLD = 2.0
 
 
-def match_scene(match: Match, components: Sequence[float], error: Sequence[float],
-                sources: Sequence[str], frames: Sequence[np.ndarray] = ()) -> Match:
-    """``match`` redone from its scene's joint solve (:func:`cinegrade.evidence.scene.solve_scene`):
-    ``components`` (6,) the posterior drift reference → shot in
+def scene_correction(components: Sequence[float], error: Sequence[float],
+                     covariance: np.ndarray | None = None) -> tuple[np.ndarray, float] | None:
+    """The correction a scene's joint solve (:func:`cinegrade.evidence.scene.solve_scene`) gives a
+    shot: ``components`` (6,) its posterior drift from the reference in
     :data:`~cinegrade.colour.drift.COMPONENTS` (already shrunk toward none by the prior where
-    evidence is weak), ``error`` (6,) its standard errors (``inf``: no evidence). Confidence: the
-    mean share of the prior's variance the evidence removed, over the components it informs;
-    ``drift`` is the posterior divided by it, so that :attr:`Match.applied` is the posterior
-    (times strength). Frames (display-referred Rec.709 float) are the shot's own, for a CDL fit.
-    ``match`` is returned as it was when no component is informed."""
+    evidence is weak), ``error`` (6,) their standard errors (``inf``: no evidence), and their
+    ``covariance`` (6, 6) where known. Returns (drift parameters (6,)
+    :data:`~cinegrade.colour.drift.PARAMETERS`, confidence), the drift such that drift ×
+    confidence is what is undone, or None when no component is informed. Confidence: the mean
+    share of the prior's variance the evidence removed, over the components it informs.
+
+    "Do no harm": the posterior is soft-thresholded at :data:`SCENE_THRESHOLD` standard errors,
+    so a shot whose evidence is noise is left nearly alone — along the principal axes of the
+    covariance of the informed components (per component without one), so a combination the
+    evidence knows well (exposure with contrast, on few tones) is kept where each alone is not.
+
+    >>> drift, confidence = scene_correction([0.5, 0, 0, 0, 0, 0], [0.1] + [float("inf")] * 5)
+    >>> from cinegrade.colour.drift import components_of
+    >>> round(float(components_of(drift * confidence)[0]), 3)  # 0.5 less 2 errors
+    0.3
+    """
     error = np.asarray(error, dtype=np.float64)
     informed = np.isfinite(error)
     if not informed.any():
-        return match
+        return None
     explained = 1.0 - np.minimum(1.0, (error[informed] / PRIOR_ERROR[informed]) ** 2)
     confidence = float(np.clip(np.mean(explained), 0.05, 1.0))
     posterior = np.where(informed, np.asarray(components, dtype=np.float64), 0.0)
-    # soft threshold: only what stands SCENE_THRESHOLD errors clear of none is corrected, so a
-    # shot whose evidence is noise is left nearly alone ("do no harm")
-    margin = np.where(informed, SCENE_THRESHOLD * np.where(informed, error, 0.0), 0.0)
-    posterior = np.sign(posterior) * np.maximum(0.0, np.abs(posterior) - margin)
-    drift = clamp_drift(parameters_of(posterior) / confidence)
+    if covariance is None:
+        axes, spread = np.eye(int(informed.sum())), error[informed]
+    else:
+        block = np.asarray(covariance, dtype=np.float64)[np.ix_(informed, informed)]
+        variances, axes = np.linalg.eigh((block + block.T) / 2)
+        spread = np.sqrt(np.maximum(variances, 0.0))
+    along = axes.T @ posterior[informed]
+    along = np.sign(along) * np.maximum(0.0, np.abs(along) - SCENE_THRESHOLD * spread)
+    posterior[informed] = axes @ along
+    return clamp_drift(parameters_of(posterior) / confidence), confidence
+
+
+def match_scene(match: Match, components: Sequence[float], error: Sequence[float],
+                sources: Sequence[str], frames: Sequence[np.ndarray] = (),
+                covariance: np.ndarray | None = None) -> Match:
+    """``match`` redone from its scene's joint solve: the correction of
+    :func:`scene_correction`, so that :attr:`Match.applied` is the thresholded posterior (times
+    strength). Frames (display-referred Rec.709 float) are the shot's own, for a CDL fit.
+    ``match`` is returned as it was when no component is informed."""
+    found = scene_correction(components, error, covariance)
+    if found is None:
+        return match
+    drift, confidence = found
     common = dict(shot_index=match.shot_index, clip_name=match.clip_name, scene=match.scene,
                   reference_index=match.reference_index, reference_name=match.reference_name,
                   strength=match.strength, evidence=SCENE, drift=tuple(float(v) for v in drift),
