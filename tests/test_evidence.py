@@ -245,3 +245,28 @@ def test_views_keep_detail_frames_for_the_evidence(tmp_path):
     assert inputs[0].frames8 is view.detail8 and inputs[0].extra["view8"] is view.frames8
     (_, plain), = view_group([shot], detail_width=None)
     assert plain.detail8 == () and shot_inputs([shot], {0: plain}, {})[0].frames8 is plain.frames8
+
+
+def test_the_graded_check_grades_the_detail_frames_too(tmp_path):
+    """The check of a graded timeline sees each view's frames and its detail frames through the
+    grade alike (the evidence sources read the detail frames)."""
+    from cinegrade.correspondence.views import view_group
+    from cinegrade.grade.grade import Grade
+    from cinegrade.grade.pipeline import TimelineMatch, graded_continuity
+    from cinegrade.media.frames import encode_clip
+    from cinegrade.timeline.shots import MOVIE, FrameRange, Shot
+
+    picture = load_still("chelsea")
+    path = tmp_path / "wide.mp4"
+    encode_clip(path, [render_view(picture, (960, 540), (0.5, 0.5, 1.0 + 0.01 * i)) for i in range(12)], 24)
+    shots = tuple(Shot(i, 0, "V1", "video", i, f"s{i}", MOVIE, str(path), None, FrameRange(0, 12, 24),
+                       FrameRange(12 * i, 12, 24), None, "s", True, None, (0, i)) for i in range(2))
+    views = dict(view_group(list(shots)))
+    found = TimelineMatch(shots, {}, views, {0: "s", 1: "s"}, {"s": 0}, {})
+    result = graded_continuity(found, {1: Grade(1, "s1", look="sepia")})
+    for index in (0, 1):
+        graded = result.views[index]
+        assert graded.detail8[0].shape == views[index].detail8[0].shape
+    assert np.array_equal(result.views[0].detail8[1], views[0].detail8[1])
+    sepia = Grade(1, "s1", look="sepia").apply(views[1].detail8[1].astype(np.float32) / 255)
+    assert np.abs(result.views[1].detail8[1] / 255 - sepia).max() < 1 / 255 + 1e-6

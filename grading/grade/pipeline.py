@@ -184,7 +184,10 @@ def graded_continuity(found: TimelineMatch, grades: Mapping[int, Grade]):
         grade = grades.get(shot.index)
         frames = tuple(grade.apply(f).astype(np.float32) if grade is not None else f
                        for f in view.frames)
-        views[shot.index] = ShotView.of(frames, shot_features(frames))
+        # the evidence sources see the detail frames, graded alike
+        detail = tuple(grade.apply(f.astype(np.float32) / 255).astype(np.float32) if grade is not None else f
+                       for f in view.detail8)
+        views[shot.index] = ShotView.of(frames, shot_features(frames), detail=detail)
         stats[shot.index] = shot_stats(list(frames))
     pairs = consecutive_pairs(found.shots)
     with warnings.catch_warnings():  # RANSAC warns for every frame pair it cannot fit
