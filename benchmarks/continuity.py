@@ -191,6 +191,7 @@ def evaluate(scene_set, truth: bool, settings: ContinuitySettings, sample: Sampl
         records.append({"true": true, "flagged": flagged[(cut.before.index, cut.after.index)],
                         "info": infos[(cut.before.index, cut.after.index)],
                         "anchor": anchor, "aligned": cut.measure.aligned,
+                        "measured": cut.measure.to_json(),
                         "cut": f"{cut.before.clip_name} → {cut.after.clip_name}"})
     return records, seconds, shot_flags
 
@@ -353,7 +354,7 @@ def main(argv=None) -> int:
         figures["seconds"] = round(time.perf_counter() - set_started, 1)
         figures["cut_records"] = [{"seed": r["seed"], "cut": r["cut"], "true": r["true"], "aligned": bool(r["aligned"]),
                                    "flagged": sorted(r["flagged"]), "info": sorted(r["info"]),
-                                   "anchor": sorted(r["anchor"])} for r in records]
+                                   "anchor": sorted(r["anchor"]), "measured": r["measured"]} for r in records]
         report[title] = figures
     report["total_seconds"] = round(time.perf_counter() - started, 1)
     print(f"\n{args.size}; total {report['total_seconds']:.0f} s")
