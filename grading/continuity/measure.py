@@ -168,7 +168,7 @@ def measure_from_scene(drift: Sequence[float], error: Sequence[float], sources: 
     values: dict[str, float | None] = {}
     if known[0] and covariance is not None and known[3] and known[4]:
         exposure, gradient = grey_exposure(drift), np.zeros(len(drift))
-        for k in (0, 1, 2, 3, 4, 5):
+        for k in range(len(drift)):
             step = np.zeros(len(drift))
             step[k] = 1e-4
             gradient[k] = (grey_exposure(drift + step) - grey_exposure(drift - step)) / 2e-4

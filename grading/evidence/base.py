@@ -14,6 +14,7 @@ inverse variance and a finding can say how sure it is.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -56,6 +57,21 @@ class PairEvidence:
             raise ValueError(f"drift and error need {len(COMPONENTS)} values each")
         if self.correlation is not None and len(self.correlation) != len(COMPONENTS) ** 2:
             raise ValueError(f"correlation needs {len(COMPONENTS) ** 2} values")
+
+    @classmethod
+    def of(cls, source: str, known: dict[str, tuple[float, float]], support: int = 0, unit: str = "",
+           note: str = "") -> PairEvidence:
+        """Evidence on some components only: ``known`` maps component names
+        (:data:`~cinegrade.colour.drift.COMPONENTS`) to (drift, standard error); the rest are
+        :data:`UNKNOWN`.
+
+        >>> PairEvidence.of("x", {"lift": (0.02, 0.01)}).error[4], PairEvidence.of("x", {}).error[0]
+        (0.01, inf)
+        """
+        drift, error = [0.0] * len(COMPONENTS), [UNKNOWN] * len(COMPONENTS)
+        for name, (value, spread) in known.items():
+            drift[COMPONENTS.index(name)], error[COMPONENTS.index(name)] = float(value), float(spread)
+        return cls(source, tuple(drift), tuple(error), support, unit, note)
 
     @classmethod
     def fitted(cls, source: str, parameters: np.ndarray, covariance: np.ndarray, inflation: float,
@@ -151,6 +167,14 @@ class ShotEvidenceInput:
     def frames(self) -> tuple[np.ndarray, ...]:
         """The frames as float32 in [0, 1]."""
         return tuple(f.astype(np.float32) / 255 for f in self.frames8)
+
+    @functools.cached_property
+    def face_boxes(self) -> tuple[tuple[tuple[int, int, int, int], ...], ...]:
+        """Faces (x, y, w, h pixels) found in each frame (:func:`cinegrade.evidence.faces.detect_faces`),
+        found once for every source that needs them."""
+        from cinegrade.evidence.faces import detect_faces
+
+        return tuple(tuple(detect_faces(frame)) for frame in self.frames8)
 
 
 class EvidenceSource:

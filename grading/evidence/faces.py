@@ -389,9 +389,11 @@ def _darker_half_spread(skin: np.ndarray, clipped: np.ndarray) -> float:
     return chroma_spread(skin[darker])
 
 
-def describe_faces(frames8: Sequence[np.ndarray]) -> FaceDescription:
+def describe_faces(frames8: Sequence[np.ndarray], detections: Sequence[Sequence[tuple[int, int, int, int]]] | None = None
+                   ) -> FaceDescription:
     """The faces of a shot from its frames (display-referred Rec.709 R'G'B' (H, W, 3) uint8, one
-    shot): detected per frame (:func:`detect_faces`), grouped across frames, and for each its
+    shot): detected per frame (:func:`detect_faces`; ``detections``: those boxes, when already
+    found), grouped across frames, and for each its
     skin pooled over the frames it appears in (:func:`skin_pixels`) and summarised (:class:`FaceSkin`).
     A face seen in fewer than two of three or more frames is dropped (a cascade's passing false
     alarm), as is one whose ellipse is not mostly skin (:data:`MIN_SKIN_SHARE`)."""
@@ -399,7 +401,8 @@ def describe_faces(frames8: Sequence[np.ndarray]) -> FaceDescription:
         return FaceDescription((), 0, 1.0, "no frames")
     width = frames8[0].shape[1]
     min_face = MIN_FACE_PX / width
-    detections = [detect_faces(frame) for frame in frames8]
+    detections = [list(found) for found in detections] if detections is not None else \
+        [detect_faces(frame) for frame in frames8]
     needed = 2 if len(frames8) >= 3 else 1
     linear: list = [None] * len(frames8)
     faces = []
@@ -542,7 +545,7 @@ class FaceEvidence(EvidenceSource):
     version = 1
 
     def describe(self, shot: ShotEvidenceInput) -> FaceDescription | None:
-        description = describe_faces(shot.frames8)
+        description = describe_faces(shot.frames8, shot.face_boxes)
         return description if description.faces else None
 
     def compare(self, a: FaceDescription | None, b: FaceDescription | None) -> PairEvidence | None:

@@ -205,11 +205,9 @@ class FeatureEvidence(EvidenceSource):
     family = "correspondence"
 
     def describe(self, shot: ShotEvidenceInput) -> FeatureShot | None:
-        from cinegrade.evidence.faces import detect_faces
-
         detector = _sift()
-        described = tuple(frame_keypoints(frame, detector, [_around(box) for box in detect_faces(frame)])
-                          for frame in shot.frames8)
+        described = tuple(frame_keypoints(frame, detector, [_around(box) for box in boxes])
+                          for frame, boxes in zip(shot.frames8, shot.face_boxes))
         if not any(len(k.points) >= MIN_INLIERS for k in described):
             return None
         return FeatureShot(shot.frames8, described)

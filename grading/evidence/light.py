@@ -47,12 +47,8 @@ import numpy as np
 
 from cinegrade.analysis.stats import ShotStats, shot_stats
 from cinegrade.colour.adaptation import RGB_TO_LMS, WHITE_LMS, lms_of_xy
-from cinegrade.colour.drift import COMPONENTS
 from cinegrade.colour.encodings import REC709_LUMA, display_linear
-from cinegrade.evidence.base import UNKNOWN, EvidenceSource, PairEvidence, ShotEvidenceInput, register_source
-
-_EXPOSURE, _WARMTH, _TINT, _CONTRAST, _LIFT = (
-    COMPONENTS.index(c) for c in ("exposure_stops", "warmth", "tint", "log_contrast", "lift"))
+from cinegrade.evidence.base import EvidenceSource, PairEvidence, ShotEvidenceInput, register_source
 
 # --------------------------------------------------------------------------------------------
 # Black level
@@ -157,10 +153,8 @@ class BlackLevelSource(EvidenceSource):
         if a is None or b is None:
             return None
         lift, error = lift_between(a, b)
-        drift, errors = [0.0] * len(COMPONENTS), [UNKNOWN] * len(COMPONENTS)
-        drift[_LIFT], errors[_LIFT] = lift, error
         support = round(min(a.dark_share * a.pixels, b.dark_share * b.pixels))
-        return PairEvidence(self.name, tuple(drift), tuple(errors), support=support, unit="dark pixels",
+        return PairEvidence.of(self.name, {"lift": (lift, error)}, support=support, unit="dark pixels",
                             note=f"black floor {a.floor:.3f} → {b.floor:.3f}")
 
 
@@ -328,12 +322,10 @@ class LightColourSource(EvidenceSource):
         if a is None or b is None:
             return None
         warmth, tint, warmth_error, tint_error, count = light_between(a, b)
-        drift, errors = [0.0] * len(COMPONENTS), [UNKNOWN] * len(COMPONENTS)
-        drift[_WARMTH], drift[_TINT] = warmth, tint
-        errors[_WARMTH], errors[_TINT] = warmth_error, tint_error
         kinds = "grey-edge and near-neutral" if count > len(a.edges) else "grey-edge"
-        return PairEvidence(self.name, tuple(drift), tuple(errors), support=min(a.edge_pixels, b.edge_pixels),
-                            unit="edge pixels", note=f"colour of the light ({kinds})")
+        return PairEvidence.of(self.name, {"warmth": (warmth, warmth_error), "tint": (tint, tint_error)},
+                               support=min(a.edge_pixels, b.edge_pixels), unit="edge pixels",
+                               note=f"colour of the light ({kinds})")
 
 
 # --------------------------------------------------------------------------------------------
@@ -387,10 +379,9 @@ class ToneSource(EvidenceSource):
     def compare(self, a: Tone | None, b: Tone | None) -> PairEvidence | None:
         if a is None or b is None:
             return None
-        drift, errors = [0.0] * len(COMPONENTS), [UNKNOWN] * len(COMPONENTS)
-        drift[_EXPOSURE], errors[_EXPOSURE] = b.exposure_stops - a.exposure_stops, TONE_ERROR["exposure"]
-        drift[_CONTRAST], errors[_CONTRAST] = math.log(b.contrast / a.contrast), TONE_ERROR["contrast"]
-        return PairEvidence(self.name, tuple(drift), tuple(errors), support=2, unit="shots",
+        known = {"exposure_stops": (b.exposure_stops - a.exposure_stops, TONE_ERROR["exposure"]),
+                 "log_contrast": (math.log(b.contrast / a.contrast), TONE_ERROR["contrast"])}
+        return PairEvidence.of(self.name, known, support=2, unit="shots",
                             note="median exposure, luminance spread")
 
 
