@@ -23,11 +23,21 @@ through :func:`cinegrade.analysis.along.sample_along` (every 6th frame, 320 px):
 - ``flicker``: a per-frame exposure wobble of σ 0.02–0.04 stop (``Drift.flicker_stops``).
 
 Printed: per kind, detections (a warning or error of the kind's reading) out of shots, the
-findings of other readings on those shots, and false alarms on clean shots; the error of the
+findings of other readings on those shots, and false alarms (warnings or errors) on clean shots,
+and their uncertain findings (``info``); the error of the
 measured curve (per-frame measurements and the fitted hinge) against the truth at the sampled
 frames, in stops / mired / % (median over shots of the RMS and of the worst frame); the size
 and start-frame errors of the fit; the per-frame standard errors' calibration (RMS of
 (measured − truth) / claimed error, per component, on clean shots).
+
+End to end (``--render-seeds``, the first shots of each kind and source): the drifted shot is cut
+after the undrifted one (the truth, and its scene's reference) in an OTIO timeline, graded by
+:func:`cinegrade.grade_timeline` into a Kdenlive project (the creep held to the shot's start by
+CDL keyframes: a SOP/Sat with keyframes), and rendered by melt; each rendered frame of the
+drifted clip is compared with melt's render of the truth's frame (ΔE2000 over the frame, mean
+of its pixels), and the shot's median and worst frame are reported — against the same timeline
+graded with one static correction per shot (``within_shot=False``: the match to the truth, as
+every grading tool corrects a clip) and ungraded.
 
 Anchor, on the same shots in the same run: whole-frame statistics
 (:func:`cinegrade.analysis.stats.shot_stats` of the first three against the last three sampled
@@ -36,7 +46,7 @@ and for flicker the registered flicker of 12 consecutive frames
 (:func:`cinegrade.analysis.flicker.registered_flicker`, what ``check`` measures today) with the
 cut rules' flicker threshold.
 
-Usage: ``python benchmarks/within_shot.py [--seeds N] [--sources a,b] [--json OUT]``.
+Usage: ``python benchmarks/within_shot.py [--seeds N] [--render-seeds N] [--sources a,b] [--json OUT]``.
 """
 
 from __future__ import annotations
@@ -52,6 +62,7 @@ import argparse  # noqa: E402
 import dataclasses  # noqa: E402
 import json  # noqa: E402
 import math  # noqa: E402
+import shutil  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -64,17 +75,21 @@ from cinegrade.analysis.along import AlongSettings, sample_along  # noqa: E402
 from cinegrade.analysis.flicker import registered_flicker  # noqa: E402
 from cinegrade.analysis.stats import shot_stats  # noqa: E402
 from cinegrade.colour.adaptation import NEUTRAL_CCT  # noqa: E402
+from cinegrade.colour.difference import delta_e_2000  # noqa: E402
 from cinegrade.colour.drift import COMPONENTS, Drift, apply_drift  # noqa: E402
 from cinegrade.continuity.creep import (  # noqa: E402
-    CreepSettings,
     along_flicker,
     creep_readings,
-    creep_within_shot,
-    flicker_along,
     frame_readings,
     measure_frames,
 )
-from cinegrade.continuity.rules import ContinuitySettings  # noqa: E402
+from cinegrade.continuity.rules import (  # noqa: E402
+    CheckInput,
+    ContinuitySettings,
+    CreepWithinShot,
+    FlickerAlong,
+    check_continuity,
+)
 from cinegrade.demo.drifts import random_drift  # noqa: E402
 from cinegrade.demo.footage import Framing, ShotSpec, clip_segments, render_shot  # noqa: E402
 from cinegrade.media.frames import decode_frames, encode_clip  # noqa: E402
@@ -174,20 +189,90 @@ def anchor_findings(frames, offsets, settings: ContinuitySettings) -> set[str]:
     """What whole-frame statistics of the first and last three sampled frames call a creep."""
     first, last = shot_stats(frames[:3]), shot_stats(frames[-3:])
     found = set()
-    if abs(last.exposure_stops - first.exposure_stops) >= CreepSettings().exposure_stops:
+    if abs(last.exposure_stops - first.exposure_stops) >= settings.creep_exposure_stops:
         found.add("exposure")
     if first.mired is not None and last.mired is not None and \
-            abs(last.mired - first.mired) >= CreepSettings().white_balance_mired:
+            abs(last.mired - first.mired) >= settings.creep_white_balance_mired:
         found.add("white balance")
     if first.saturation and last.saturation and \
             abs(100 * (math.exp(abs(math.log(last.saturation / first.saturation))) - 1)) >= \
-            CreepSettings().saturation_percent:
+            settings.creep_saturation_percent:
         found.add("saturation")
     return found
 
 
+def within_shot_findings(shot: Shot, along, settings: ContinuitySettings = ContinuitySettings()):
+    """The within-shot rules' findings on one measured shot."""
+    return check_continuity(CheckInput((shot,), along={shot.index: along}), settings,
+                            (CreepWithinShot(), FlickerAlong()))
+
+
+def melt_render(project: Path, out: Path) -> list[np.ndarray]:
+    """Every frame of ``project`` rendered by melt (8-bit RGB as float in [0, 1])."""
+    import shutil
+    import subprocess
+
+    from PIL import Image
+
+    for _ in range(3):  # a loaded machine sometimes stops melt before its last frame is written
+        shutil.rmtree(out, ignore_errors=True)
+        out.mkdir(parents=True)
+        run = subprocess.run([shutil.which("melt"), str(project), "-consumer",
+                              f"avformat:{out / 'f_%05d.png'}", "vcodec=png", "real_time=-1"],
+                             cwd=out, capture_output=True, text=True, timeout=600, check=False)
+        rendered = sorted(out.glob("f_*.png"))
+        if rendered:
+            break
+    if not rendered:
+        raise RuntimeError(f"melt rendered nothing of {project}: {run.stderr[-1000:]}")
+    return [np.asarray(Image.open(f).convert("RGB"), dtype=np.float32) / 255 for f in rendered]
+
+
+def frame_delta_e(a: np.ndarray, b: np.ndarray) -> float:
+    """Mean CIEDE2000 of two frames (every other pixel each way)."""
+    return float(np.mean(delta_e_2000(a[::2, ::2], b[::2, ::2])))
+
+
+def render_case(folder: Path, source: Source, frames: list[np.ndarray], drifted: Path) -> dict:
+    """The end-to-end figures of one drifted shot (see the module docstring): per frame ΔE2000
+    against the truth of melt's render held (keyframes), static (one correction) and ungraded,
+    with the keyframes written."""
+    import opentimelineio as otio
+
+    import cinegrade
+
+    count = len(frames)
+    truth = folder / "truth.mp4"
+    encode_clip(truth, frames, source.fps)
+    whole = otio.opentime.TimeRange(otio.opentime.RationalTime(0, source.fps),
+                                    otio.opentime.RationalTime(count, source.fps))
+    timeline = otio.schema.Timeline(name="within", global_start_time=otio.opentime.RationalTime(0, source.fps))
+    timeline.tracks.append(otio.schema.Track(name="V1", children=[
+        otio.schema.Clip(name=name, media_reference=otio.schema.ExternalReference(
+            target_url=str(path), available_range=whole), source_range=whole)
+        for name, path in (("truth", truth), ("shot", drifted))]))
+    cut = folder / "cut.otio"
+    otio.adapters.write_to_file(timeline, str(cut))
+    work = cinegrade.ShotWork(jobs=1, cache_dir=folder / "cache")
+    started = time.perf_counter()
+    held = cinegrade.grade_timeline(cut, folder / "held.kdenlive", reference="truth", work=work)
+    seconds = time.perf_counter() - started
+    cinegrade.grade_timeline(cut, folder / "static.kdenlive", reference="truth", work=work, within_shot=False)
+    cinegrade.convert_timeline(cut, folder / "plain.kdenlive")
+    rendered = {name: melt_render(folder / f"{name}.kdenlive", folder / f"{name}-frames")
+                for name in ("plain", "held", "static")}
+    truth_frames = rendered["plain"][:count]
+    figures = {}
+    for name, label in (("held", "held"), ("static", "static"), ("plain", "ungraded")):
+        shot_frames = rendered[name][count:2 * count]
+        figures[label] = [round(frame_delta_e(a, b), 4) for a, b in zip(shot_frames, truth_frames)]
+    keyframes = held.grades[1].keyframes
+    return {"delta_e": figures, "keyframes": [k.frame for k in keyframes],
+            "grade_seconds": seconds, "rendered_frames": len(rendered["held"]) - count}
+
+
 def run_case(folder: Path, source: Source, frames: list[np.ndarray], kind: str, rng: np.random.Generator,
-             static: bool, along_settings: AlongSettings) -> dict:
+             static: bool, along_settings: AlongSettings, render: bool = False) -> dict:
     """Write one shot of ``kind``, measure it, judge it: a record of what was found."""
     count = len(frames)
     record: dict = {"source": source.name, "kind": kind, "frames": count}
@@ -225,13 +310,15 @@ def run_case(folder: Path, source: Source, frames: list[np.ndarray], kind: str, 
     record["measured"] = along.measured
     record["samples"] = len(along.offsets)
     record["chained"] = int(sum(along.chained))
-    findings = creep_within_shot(shot, along)
+    found = within_shot_findings(shot, along)
+    findings = [w for w in found if w.rule == CreepWithinShot.name and w.severity != "info"]
+    record["uncertain"] = [w.message for w in found if w.severity == "info"]
     names = {"exposure": "exposure", "white balance (+ warmer)": "white balance",
              "saturation": "saturation", "contrast": "contrast", "black level": "black level"}
     record["found"] = sorted({names[w.message.split(" creeps")[0]] for w in findings})
     record["findings"] = [w.message for w in findings]
-    record["flicker_found"] = bool(flicker_along(shot, along))
-    record["along_flicker"] = along_flicker(along)
+    record["flicker_found"] = any(w.rule == FlickerAlong.name for w in found)
+    record["along_flicker"] = along_flicker(along, ContinuitySettings().flicker_along_noise)
     record["anchor"] = sorted(anchor_findings(sampled.frames, sampled.offsets, ContinuitySettings()))
     middle = count // 2
     small = (160, round(160 * source.size[1] / source.size[0]))
@@ -273,6 +360,8 @@ def run_case(folder: Path, source: Source, frames: list[np.ndarray], kind: str, 
         truth_end = float(truth_value(kind, record["size"], np.array([1.0]))[0])
         record["size_error"] = None if reading is None else reading.value - truth_end
         record["start_error"] = None if reading is None else reading.start - record["start"]
+    if render:
+        record["render"] = render_case(folder, source, frames, path)
     if kind == "clean":  # calibration of the per-frame errors: truth is 0 for every component
         known = np.all(np.isfinite(components), axis=1) & np.all(np.isfinite(errors), axis=1) \
             & ~np.isin(np.arange(len(offsets)), sampled.reference)
@@ -308,6 +397,10 @@ def summarise(records: list[dict]) -> dict:
         at = f"{sum(target)}/{len(target)}"
         print(f"{kind:<14} {len(group):>5} {sum(hits):>7} {sum(hits) / len(group):>7.2f} {at:>10} "
               f"{other:>15} {sum(anchor) / len(group):>8.2f}")
+        if kind == "flicker":  # check runs both flicker rules
+            either = sum(h or a for h, a in zip(hits, anchor))
+            out[kind]["either_recall"] = either / len(group)
+            print(f"{'':<14} with the registered flicker of 12 frames (rule flicker): {either}/{len(group)}")
     if clean:
         alarms = sum(bool(r["found"]) for r in clean)
         flick = sum(r["flicker_found"] for r in clean)
@@ -324,6 +417,10 @@ def summarise(records: list[dict]) -> dict:
               f"{anchor / len(clean):.3f}, flicker {anchor_flicker / len(clean):.3f}")
         for finding in out["clean"]["false_alarm_findings"]:
             print(f"    false alarm: {finding}")
+        uncertain = [f for r in clean for f in r.get("uncertain", ())]
+        out["clean"]["uncertain_findings"] = uncertain
+        for finding in uncertain:
+            print(f"    info (uncertain, never a warning): {finding}")
         z = np.array([row for r in clean for row in r["z"]])
         residual = np.array([row for r in clean for row in r["residual"]])
         if len(z):
@@ -336,6 +433,35 @@ def summarise(records: list[dict]) -> dict:
         wobble = [r["along_flicker"] for r in clean if r["along_flicker"] is not None]
         out["clean"]["along_flicker_max"] = max(wobble, default=None)
         print(f"    along-shot wobble on clean shots: median {np.median(wobble):.4f}, max {max(wobble):.4f} stop")
+    rendered = [r for r in records if "render" in r]
+    if rendered:
+        print("\nend to end: melt's render of the graded project against the truth's render, ΔE2000 "
+              "per frame (mean over the frame); per shot its median and worst frame, then the median "
+              "(and the worst) over shots; held: CDL keyframes, static: one correction per shot")
+        print(f"  {'kind':<14} {'shots':>5}  {'held median':>12} {'held worst':>11}  {'static median':>13} "
+              f"{'static worst':>12}  {'ungraded median':>15} {'ungraded worst':>14}  {'keys':>5}  "
+              f"{'within 1.5/3.0':>14}")
+        for kind in KINDS:
+            group = [r["render"] for r in rendered if r["kind"] == kind]
+            if not group:
+                continue
+            row = {}
+            for label in ("held", "static", "ungraded"):
+                medians = [float(np.median(g["delta_e"][label])) for g in group]
+                worsts = [float(np.max(g["delta_e"][label])) for g in group]
+                row[label] = {"median": float(np.median(medians)), "median_max": float(np.max(medians)),
+                              "worst": float(np.median(worsts)), "worst_max": float(np.max(worsts))}
+            passed = sum(float(np.median(g["delta_e"]["held"])) <= 1.5 and float(np.max(g["delta_e"]["held"])) <= 3.0
+                         for g in group)
+            keys = float(np.mean([len(g["keyframes"]) for g in group]))
+            out.setdefault("render", {})[kind] = {**row, "shots": len(group), "within_bar": passed,
+                                                 "keyframes_mean": keys}
+            def cell(label: str, key: str, row=row) -> str:
+                return f"{row[label][key]:.2f} ({row[label][key + '_max']:.2f})"
+
+            print(f"  {kind:<14} {len(group):>5}  {cell('held', 'median'):>12} {cell('held', 'worst'):>11}  "
+                  f"{cell('static', 'median'):>13} {cell('static', 'worst'):>12}  {cell('ungraded', 'median'):>15} "
+                  f"{cell('ungraded', 'worst'):>14}  {keys:>5.1f}  {passed:>9}/{len(group)}")
     print("\ncurve error against the truth at the sampled frames (median over shots of the RMS / "
           "worst frame; raw per-frame measurement, fitted hinge)")
     for kind in ("clean", *CREEPS):
@@ -368,6 +494,8 @@ def summarise(records: list[dict]) -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", type=int, default=2, help="shots per kind and source")
+    parser.add_argument("--render-seeds", type=int, default=1,
+                        help="of those, how many are graded and rendered by melt end to end (0: none)")
     parser.add_argument("--sources", default=None, help="comma-separated parts of source names")
     parser.add_argument("--kinds", default=",".join(KINDS))
     parser.add_argument("--seed", type=int, default=2026)
@@ -385,9 +513,10 @@ def main(argv=None) -> int:
             for kind in kinds:
                 for seed in range(args.seeds + (1 if kind == "clean" else 0)):
                     for old in Path(folder).iterdir():
-                        old.unlink()
+                        shutil.rmtree(old) if old.is_dir() else old.unlink()
                     record = run_case(Path(folder), source, frames, kind, rng,
-                                      static=seed > 0, along_settings=along_settings)
+                                      static=seed > 0, along_settings=along_settings,
+                                      render=seed < args.render_seeds and kind != "flicker")
                     records.append(record)
                     print(f"{source.name:<20} {kind:<14} {record.get('size', record.get('flicker', '')):>8} "
                           f"found {record['found'] or '-'} flicker {record['flicker_found']} "

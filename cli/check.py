@@ -11,14 +11,33 @@ Terminal table of warnings, worst first (errors, then how far past the threshold
        "settings": {name: number},            (cinegrade.continuity.rules.ContinuitySettings)
        "warnings": [{"rule": str, "severity": "info"|"warning"|"error", "clip": str,
                      "other_clip": str|null,  (the shot before the cut, for cut rules)
-                     "record_frame": int,     (frames from the timeline's first frame)
+                     "record_frame": int,     (frames from the timeline's first frame; a
+                                               creep_within_shot: where the creep starts, a
+                                               flicker_along: where it wobbles most)
                      "value": float|null, "threshold": float|null, "unit": str,
-                     "message": str, "method": "aligned"|"global"|null, "scene": str|null,
-                     "clip_index": int, "other_index": int|null}],
+                     "message": str, "method": "aligned"|"global"|"scene"|null,
+                     "scene": str|null, "clip_index": int, "other_index": int|null,
+                     "evidence": [str]}],
        "cuts": [{"before": str, "after": str, "record_frame": int, "scene": str|null,
                  "measure": {"method", "exposure_stops", "mired", "saturation_ratio",
                              "contrast_ratio", "black_level", "delta_e", "overlap",
-                             "inliers", "pixels"}}]}
+                             "inliers", "pixels"}}],
+       "within_shot": [{"clip": str, "clip_index": int,
+                        "record_frame": int,  (the shot's first frame on the timeline)
+                        "duration": int,      (the shot's length, source frames)
+                        "offsets": [int],     (the measured frames, from the shot's first)
+                        "readings": {"exposure" | "white balance (+ warmer)" | "saturation" |
+                                     "contrast" | "black level":
+                                     {"unit": str, "values": [float]}},   (at the offsets,
+                                                                           relative to the start)
+                        "creeps": [{"reading": str, "value": float, "unit": str,
+                                    "start": int, "z": float|null}]}]}   (each reading's
+                                                                           flat-then-ramp fit)
+
+  Rules ``creep_within_shot`` (a reading that changes steadily over the shot: ``value`` its
+  size from ``record_frame`` to the shot's end) and ``flicker_along`` (exposure wobbling from
+  sample to sample, stops RMS) come from ``within_shot``; with ``--no-within-shot`` no shot is
+  measured along its length: neither rule finds anything and ``within_shot`` is empty.
 
 - ``--report FILE.html``: one self-contained page (thumbnails inline, plots as SVG).
 - ``--fail-on warning|error``: exit 1 when a warning of that severity or worse is found
@@ -33,7 +52,14 @@ import sys
 
 import click
 
-from cinegrade.cli.shot_work import analysis_options, emit_json, evidence_option, evidence_sources, shot_work
+from cinegrade.cli.shot_work import (
+    analysis_options,
+    emit_json,
+    evidence_option,
+    evidence_sources,
+    shot_work,
+    within_shot_option,
+)
 from cinegrade.cli.timeline_input import (
     kdenlive_line,
     kdenlive_version_option,
@@ -58,6 +84,7 @@ from cinegrade.cli.timeline_input import kdenlive_version as _version
 @click.option("--scene-by", type=click.Choice(["markers", "auto", "none"]), default="markers",
               show_default=True, help="Scenes from 'scene…' markers/guides, by content, or none.")
 @evidence_option
+@within_shot_option
 @kdenlive_version_option
 @analysis_options
 @timeline_input
@@ -66,7 +93,7 @@ def check(timeline: str, output: str | None, force: bool, json_path: str | None,
           report_path: str | None, fail_on: str | None, config_path: str | None,
           overrides: tuple[str, ...], scene_by: str, jobs: int | None, no_cache: bool,
           cache_dir: str | None, quiet: bool, kdenlive_version: str, scheduler: str | None,
-          evidence: str, **input_options) -> None:
+          evidence: str, no_within_shot: bool, **input_options) -> None:
     """Check TIMELINE for continuity breaks between and within shots."""
     from cinegrade.api import check_timeline
     from cinegrade.continuity.rules import settings_from
@@ -77,7 +104,7 @@ def check(timeline: str, output: str | None, force: bool, json_path: str | None,
                              reading=reading(**input_options),
                              work=shot_work(jobs, no_cache, cache_dir, quiet, scheduler),
                              kdenlive_version=_version(kdenlive_version), on_note=note,
-                             evidence=evidence_sources(evidence))
+                             evidence=evidence_sources(evidence), within_shot=not no_within_shot)
     if json_path:
         emit_json(json_path, checked.to_json())
     if not quiet and json_path != "-":

@@ -15,7 +15,13 @@ import os
 
 import click
 
-from cinegrade.cli.shot_work import analysis_options, evidence_option, evidence_sources, shot_work
+from cinegrade.cli.shot_work import (
+    analysis_options,
+    evidence_option,
+    evidence_sources,
+    shot_work,
+    within_shot_option,
+)
 from cinegrade.cli.timeline_input import (
     kdenlive_line,
     kdenlive_version_option,
@@ -52,6 +58,7 @@ match_options = stacked([
     click.option("--scene-by", type=click.Choice(["markers", "auto", "none"]), default="markers",
                  show_default=True, help="Scenes from 'scene…' markers/guides, by content, or none."),
     evidence_option,
+    within_shot_option,
 ])
 
 
@@ -73,7 +80,8 @@ def run(timeline: str, *, output: str, force: bool = False, lut_size: str = "33"
         scheduler: str | None = None,
         adapter: str | None = None, rate: str | None = None, adapter_args: tuple[str, ...] = (),
         sequence: str | None = None, quiet: bool = False, report_path: str | None = None,
-        kdenlive_version: str = "auto", evidence: str = "all", **grading) -> None:
+        kdenlive_version: str = "auto", evidence: str = "all", no_within_shot: bool = False,
+        **grading) -> None:
     """:func:`cinegrade.grade_timeline` with the command's options (``grading``: its own
     keyword arguments), then the table."""
     from cinegrade.api import grade_timeline
@@ -82,7 +90,8 @@ def run(timeline: str, *, output: str, force: bool = False, lut_size: str = "33"
                             overwrite=force, reading=reading(adapter, rate, adapter_args, sequence),
                             work=shot_work(jobs, no_cache, cache_dir, quiet, scheduler), on_note=note,
                             kdenlive_version=_version(kdenlive_version),
-                            evidence=evidence_sources(evidence), **grading)
+                            evidence=evidence_sources(evidence), within_shot=not no_within_shot,
+                            **grading)
     if not quiet:
         click.echo(grade_table(graded.shots, graded.grades))
         click.echo(f"wrote {output} and {len(graded.cubes)} .cube file(s) in {graded.grades_folder}")
@@ -94,8 +103,11 @@ def run(timeline: str, *, output: str, force: bool = False, lut_size: str = "33"
 
 
 def grade_table(shots, grades) -> str:
-    """One line per shot: scene, reference, evidence, what the match corrects, the look."""
-    rows = [("CLIP", "SCENE", "REFERENCE", "EVIDENCE", "CONF", "EXPOSURE", "WB", "SAT", "LOOK")]
+    """One line per shot: scene, reference, evidence, what the match corrects, the look, and how
+    many CDL keyframes hold a drifting shot to its start."""
+    rows = [("CLIP", "SCENE", "REFERENCE", "EVIDENCE", "CONF", "EXPOSURE", "WB", "SAT", "LOOK",
+             "ALONG THE SHOT")]
+    held = 0
     uncertain = unmatched = 0
     for shot in shots:
         grade = grades[shot.index]
@@ -114,12 +126,17 @@ def grade_table(shots, grades) -> str:
             unmatched += m.evidence == "none"
             uncertain += m.uncertain and m.evidence != "none"
         look = "-" if grade.look is None else f"{os.path.basename(grade.look)} {grade.look_strength:g}"
-        rows.append((_short(shot.clip_name, 32), *cells, look))
+        along = f"{len(grade.keyframes)} keyframes" if grade.keyframes else "-"
+        held += bool(grade.keyframes)
+        rows.append((_short(shot.clip_name, 32), *cells, look, along))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
     if uncertain:
         lines.append(f"{uncertain} match(es) uncertain: no content aligned with the reference, so "
                      "the correction rests on whole-shot statistics and was shrunk toward none")
+    if held:
+        lines.append(f"{held} shot(s) drift along their length: each held to its start by CDL "
+                     "keyframes (Kdenlive: a SOP/Sat with keyframes)")
     if unmatched:
         lines.append(f"{unmatched} shot(s) not matched: no readable media or statistics "
                      "(their reference or they themselves), so no correction")

@@ -20,13 +20,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "info": ("info", "Describe a timeline: tracks, clips, media and its colour tags."),
     "convert": ("convert", "Convert a timeline between any two OTIO adapters."),
     "demo": ("demo", "Build the demo project from real photographs and run cinegrade on it."),
-    "looks": ("looks", "List the looks (monochrome, toned, colour); --preview writes swatches."),
+    "looks": ("looks", "List the looks (monochrome, toned, colour); --preview writes swatches; "
+                       "--from-still keeps a look derived from a still."),
     "analyze": ("analyze", "Measure every shot: exposure, white balance, saturation, flicker."),
     "check": ("check", "Warn about continuity breaks between and within shots; markers, JSON, HTML report."),
     "match": ("match", "Match every shot to its scene's reference (white balance, exposure, tone)."),
-    "look": ("look", "Lay a look (or your own .cube) over every shot of a timeline."),
+    "look": ("look", "Lay a look (or your own .cube, or one derived --from-still) over every shot."),
     "grade": ("grade", "Match, add a look and check the result in one run: one .cube per clip."),
     "export": ("export", "Export a graded timeline's grades: .ccc, .cdl per clip, EDL with CDL, .cube."),
+    "apply": ("apply", "Put grades back from a grading system (.ccc, .cdl, EDL with CDL) on the clips."),
 }
 
 EXIT_INPUT_ERROR = 2
@@ -35,7 +37,8 @@ EXIT_BUG = 3
 
 #: The command-line option of each API field an :class:`InputError` may name, where it is not
 #: ``--`` and the field with dashes.
-OPTION_NAMES = {"overwrite": "--force", "ccc, cdl_dir, edl or lut_dir": "--ccc, --cdl-dir, --edl or --lut-dir"}
+OPTION_NAMES = {"overwrite": "--force", "ccc, cdl_dir, edl or lut_dir": "--ccc, --cdl-dir, --edl or --lut-dir",
+                "cdl, cdl_dir or edl": "--cdl, --cdl-dir or --edl"}
 
 
 def option_name(field: str) -> str:

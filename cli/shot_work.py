@@ -32,6 +32,14 @@ evidence_option = click.option(
          "(shared-pixels, features, faces, ...).")
 
 
+#: ``--no-within-shot``: no measurement along each shot (check: no ``creep_within_shot`` or
+#: ``flicker_along``; grade and match: no correction that changes over time).
+within_shot_option = click.option(
+    "--no-within-shot", "no_within_shot", is_flag=True,
+    help="Do not measure each shot along its length: no creep or flicker findings inside shots, "
+         "no correction that changes along a shot.")
+
+
 def evidence_sources(value: str | None) -> tuple[str, ...] | None:
     """``--evidence`` as the API takes it: None for all sources, () for none, else the names."""
     if value is None or value.strip() == "all":

@@ -24,7 +24,7 @@ warnings.filterwarnings("ignore", message='"Matplotlib" related API features are
 
 _API = ("Reading", "ShotWork", "describe_timeline", "convert_timeline", "analyze_timeline",
         "check_timeline", "grade_timeline", "match_timeline", "look_timeline", "export_grades",
-        "install_kdenlive_looks", "uninstall_kdenlive_looks")
+        "install_kdenlive_looks", "uninstall_kdenlive_looks", "apply_grades", "keep_look_from_still")
 __all__ = [*_API, "InputError"]
 
 

@@ -20,7 +20,6 @@ statistics cache, progress), writes atomically, never overwrites its input, and 
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -33,8 +32,9 @@ from cinegrade.work import ShotWork
 __all__ = [
     "Reading", "ShotWork", "describe_timeline", "convert_timeline", "analyze_timeline",
     "check_timeline", "grade_timeline", "match_timeline", "look_timeline", "export_grades",
-    "install_kdenlive_looks", "uninstall_kdenlive_looks",
+    "install_kdenlive_looks", "uninstall_kdenlive_looks", "keep_look_from_still",
     "Analysis", "Check", "Graded", "Converted", "Exported",
+    "apply_grades", "Applied",
 ]
 
 #: ``on_note(text)``: hears notes on what was read (e.g. "holds 3 timelines; read the first").
@@ -250,22 +250,34 @@ class Check:
                 "warnings": [w.to_json() for w in self.result.warnings],
                 "cuts": [{"before": c.before.clip_name, "after": c.after.clip_name,
                           "record_frame": c.after.record.start, "scene": c.scene,
-                          "measure": c.measure.to_json()} for c in self.result.cuts]}
+                          "measure": c.measure.to_json()} for c in self.result.cuts],
+                "within_shot": _within_shot_json(self.result)}
+
+
+def _within_shot_json(result) -> list[dict]:
+    """Each shot measured along its length (:func:`cinegrade.continuity.creep.along_json`)."""
+    from cinegrade.continuity.creep import along_json
+
+    return [{"clip": s.clip_name, "clip_index": s.index, "record_frame": s.record.start,
+             **along_json(result.along[s.index])} for s in result.shots if s.index in result.along]
 
 
 def check_timeline(timeline: str | os.PathLike, *, settings=None, scene_by: str = "markers",
                    output: str | os.PathLike | None = None, overwrite: bool = False,
                    report: str | os.PathLike | None = None, reading: Reading | None = None,
                    work: ShotWork | None = None, kdenlive_version: str | None = None,
-                   on_note: Notes = None, evidence: Sequence[str] | None = None) -> Check:
+                   on_note: Notes = None, evidence: Sequence[str] | None = None,
+                   within_shot: bool = True) -> Check:
     """Check ``timeline`` for continuity breaks between and within shots, with ``settings``
     (:class:`~cinegrade.continuity.rules.ContinuitySettings`; default thresholds) and scenes by
     ``scene_by`` (:data:`~cinegrade.timeline.scenes.SCENE_GROUPINGS`). ``output``: the timeline
     with a marker per warning (cinegrade's earlier markers replaced); ``report``: a
     self-contained HTML page. ``evidence``: the sources (:data:`cinegrade.evidence.base.EVIDENCE_SOURCES`)
     cuts that share no pixels are measured with (None: all; empty: none, such cuts are judged on
-    whole frames and only hinted at). Raises :class:`InputError` when no shot's media can be
-    read, :class:`ChoiceError` (field ``evidence``) for an unknown source."""
+    whole frames and only hinted at). ``within_shot``: each shot is also measured along its
+    length, for the drift inside it (rules ``creep_within_shot`` and ``flicker_along``, markers
+    where the creep starts); False skips that. Raises :class:`InputError` when no shot's media
+    can be read, :class:`ChoiceError` (field ``evidence``) for an unknown source."""
     from cinegrade.continuity.rules import ContinuitySettings
     from cinegrade.continuity.run import run_continuity
     from cinegrade.media.probe import probe_shots
@@ -282,10 +294,13 @@ def check_timeline(timeline: str | os.PathLike, *, settings=None, scene_by: str 
     loaded, _ = _load(timeline, reading, on_note)
     shots = tuple(s for s in shots_from_timeline(loaded, timeline) if s.enabled)
     probes = probe_shots(shots)
-    with work.progress_of(len(shots), "checking") as progress, work.pool(len(shots)) as pool:
+    # every shot is counted once for its statistics and views, and once along its length
+    with work.progress_of(len(shots) * (2 if within_shot else 1), "checking") as progress, \
+            work.pool(len(shots)) as pool:
         result = run_continuity(shots, settings, scene_by, probes, executor=pool,
                                 cache=work.cache(), progress=progress,
-                                all_views=report is not None, evidence=evidence)
+                                all_views=report is not None, evidence=evidence,
+                                within_shot=within_shot)
     _require_readable_media(shots, result.stats)
     if output is not None:
         from cinegrade.timeline.files import write_timeline
@@ -321,6 +336,8 @@ class Graded:
     report: Path | None = None
     #: the OTIO timeline as written (or as read, where nothing was written)
     otio_timeline: Any = None
+    #: a look from a still measured on the shots (:func:`look_timeline` with a report)
+    still: Any = None
 
     @property
     def grades_folder(self) -> Path:
@@ -336,11 +353,13 @@ def grade_timeline(timeline: str | os.PathLike, output: str | os.PathLike, *,
                    report: str | os.PathLike | None = None, overwrite: bool = False,
                    reading: Reading | None = None, work: ShotWork | None = None,
                    kdenlive_version: str | None = None, on_note: Notes = None,
-                   evidence: Sequence[str] | None = None) -> Graded:
+                   evidence: Sequence[str] | None = None, within_shot: bool = True) -> Graded:
     """Match every shot of ``timeline`` to its scene's reference, lay ``look`` over the film,
     and write the graded timeline to ``output`` with one .cube per graded clip in
-    ``<output stem>.grades/`` (Kdenlive: Apply LUT on the clip; ``method="cdl"``: an ASC CDL in
-    ``clip.metadata["cdl"]`` too) and, with ``report``, an HTML check of the graded result.
+    ``<output stem>.grades/`` (Kdenlive: Apply LUT on the clip; ``method="cdl"``: the ASC CDL as
+    a live effect the editor can tweak — Kdenlive's SOP/Sat, then an Apply LUT with the look
+    alone, ``<nnn>-<clip>-after-cdl.cube`` — and in ``clip.metadata["cdl"]`` too) and, with
+    ``report``, an HTML check of the graded result.
 
     - ``match`` False: keep each clip's earlier match (:func:`look_timeline`); ``look`` None
       with ``keep_look``: keep each clip's earlier look (:func:`match_timeline`).
@@ -353,14 +372,20 @@ def grade_timeline(timeline: str | os.PathLike, output: str | os.PathLike, *,
       ``evidence``: the sources (:data:`cinegrade.evidence.base.EVIDENCE_SOURCES`) a shot that
       shares no pixels with its scene is matched on, jointly over the scene (None: all; empty:
       none, whole-shot statistics only).
+    - ``within_shot``: each shot is measured along its length, and a shot that creeps
+      (:mod:`cinegrade.grade.hold`) is held to its start by a correction that changes over time
+      — CDL keyframes (Kdenlive: a SOP/Sat with keyframes; OTIO: the grade's metadata), its
+      match measured on frames held so; False: one static correction per shot. With ``match``
+      False a clip's earlier keyframes are kept.
 
     Raises :class:`InputError` for bad input, a look that cannot be read, an existing
     ``output`` without ``overwrite``, or a timeline none of whose media can be read.
     """
     from cinegrade.grade.effects import attach_grade, match_from_metadata
-    from cinegrade.grade.grade import LUT_SIZES, Grade, write_grade_cubes
+    from cinegrade.grade.grade import LUT_SIZES, Grade, write_after_cdl_cubes, write_grade_cubes
+    from cinegrade.grade.hold import shot_keyframes
     from cinegrade.matching.match import METHODS
-    from cinegrade.timeline.effects import clip_grade, relative_cube, remove_grade
+    from cinegrade.timeline.effects import clip_grade, rebase_grade, relative_cube, remove_grade
     from cinegrade.timeline.files import check_readable, write_timeline
     from cinegrade.timeline.scenes import MODES
     from cinegrade.timeline.shots import clip_of, shots_from_timeline
@@ -386,8 +411,13 @@ def grade_timeline(timeline: str | os.PathLike, output: str | os.PathLike, *,
     if os.path.exists(output) and not overwrite:
         raise OutputExists(output, f"the old file is kept as {os.path.basename(output)}.bak")
     loaded, _ = _load(timeline, reading, on_note)
-    shots = tuple(s for s in shots_from_timeline(loaded, timeline) if s.enabled)
+    every_shot = shots_from_timeline(loaded, timeline)
+    shots = tuple(s for s in every_shot if s.enabled)
     earlier = {s.index: clip_grade(clip_of(loaded, s)) for s in shots}
+    base = str(Path(timeline).resolve().parent)
+    for shot in every_shot:  # disabled clips keep their grade, wherever the output goes
+        if not shot.enabled:
+            rebase_grade(clip_of(loaded, shot), base, output)
 
     found = None
     matches: dict = {}
@@ -399,7 +429,7 @@ def grade_timeline(timeline: str | os.PathLike, output: str | os.PathLike, *,
             found = measure_and_match(loaded, shots, reference=reference, method=method,
                                       strength=strength, scene_by=scene_by, cache=work.cache(),
                                       match=match, executor=pool, progress=progress,
-                                      evidence=evidence)
+                                      evidence=evidence, within_shot=within_shot)
         if match:
             _require_readable_media(shots, found.stats)
         matches = dict(found.matches)
@@ -411,14 +441,19 @@ def grade_timeline(timeline: str | os.PathLike, output: str | os.PathLike, *,
         shot_look, strength_of_look = look, look_strength
         if look is None and keep_look and before.get("look"):
             shot_look, strength_of_look = before["look"], float(before.get("look_strength", 1.0))
+        keyframes = shot_keyframes(shot, shot_match, found.holds if found is not None else {},
+                                   found.views if found is not None else {}, before, match)
         grades[shot.index] = Grade(shot.index, shot.clip_name, shot_match, shot_look,
                                    strength_of_look,
-                                   look_lut if look is not None and shot_look == look else None)
+                                   look_lut if look is not None and shot_look == look else None,
+                                   keyframes)
     cubes = write_grade_cubes(list(grades.values()), output, int(lut_size))
+    after_cdl = write_after_cdl_cubes(list(grades.values()), output, int(lut_size))
     for shot in shots:
         clip = clip_of(loaded, shot)
-        if shot.index in cubes:
-            attach_grade(clip, grades[shot.index], relative_cube(cubes[shot.index], output))
+        if shot.index in cubes:  # method cdl: the CDL live (Kdenlive: SOP/Sat), then the rest
+            after = relative_cube(after_cdl[shot.index], output) if shot.index in after_cdl else None
+            attach_grade(clip, grades[shot.index], relative_cube(cubes[shot.index], output), after, live=True)
         else:
             remove_grade(clip)
     write_timeline(loaded, output, overwrite=overwrite,
@@ -430,7 +465,8 @@ def grade_timeline(timeline: str | os.PathLike, output: str | os.PathLike, *,
 
         result = graded_continuity(found, grades)
         write_text_atomically(report, grade_report(result, grades,
-                                                   f"{os.path.basename(output)} (graded)"))
+                                                   f"{os.path.basename(output)} (graded)",
+                                                   found.along))
     return Graded(shots, grades, cubes, found, Path(output),
                   Path(report) if report is not None else None, loaded)
 
@@ -450,12 +486,127 @@ def match_timeline(timeline: str | os.PathLike, output: str | os.PathLike, **opt
     return grade_timeline(timeline, output, match=True, look=None, keep_look=True, **options)
 
 
-def look_timeline(timeline: str | os.PathLike, look: str, output: str | os.PathLike, *,
-                  strength: float = 1.0, **options) -> Graded:
-    """:func:`grade_timeline` laying ``look`` (a shipped look's name or a .cube) at
-    ``strength`` over every shot, keeping the matches an earlier run made."""
-    return grade_timeline(timeline, output, match=False, look=look, look_strength=strength,
-                          **options)
+def look_timeline(timeline: str | os.PathLike, look: str | None, output: str | os.PathLike, *,
+                  strength: float = 1.0, from_still: str | os.PathLike | None = None,
+                  **options) -> Graded:
+    """:func:`grade_timeline` laying ``look`` (a shipped look's name, a kept look's or a .cube)
+    at ``strength`` over every shot, keeping the matches an earlier run made.
+
+    ``from_still`` (with ``look`` None): the look of that image file — its tone curve and
+    palette (:func:`cinegrade.luts.looks.look_from_still`), fitted to this timeline's shots (the
+    transfer from their pooled distributions, three frames a shot, to the still's), written as
+    ``<output stem>.grades/look-from-<still>.cube``, which the clips' grades then name. With
+    ``report``, the report also shows the still beside the shots before and after, with their
+    distances to it (``Graded.still``: :class:`~cinegrade.grade.report.StillComparison`).
+    :class:`InputError`: both or neither of ``look`` and ``from_still`` (field ``from_still``),
+    an unreadable image (its file), and as :func:`grade_timeline`; nothing is written then."""
+    if from_still is None:
+        if look is None:
+            raise InputError("give a look or {field} (an image to take a look from)", field="from_still")
+        return grade_timeline(timeline, output, match=False, look=look, look_strength=strength,
+                              **options)
+    return _look_from_still(timeline, Path(from_still), output, strength, look=look, **options)
+
+
+def _look_from_still(timeline: str | os.PathLike, still: Path, output: str | os.PathLike,
+                     strength: float, *, look: str | None = None, overwrite: bool = False,
+                     report: str | os.PathLike | None = None, **options) -> Graded:
+    from cinegrade.grade.grade import grades_folder
+    from cinegrade.luts.kdenlive import slug
+    from cinegrade.luts.looks import look_from_still
+    from cinegrade.media.cube import write_cube
+    from cinegrade.media.stills import read_still
+    from cinegrade.timeline.files import check_readable
+
+    if look is not None:
+        raise InputError("give a look or {field}, not both", field="from_still")
+    if not 0.0 <= float(strength) <= 1.0:
+        raise RangeError("strength", float(strength), 0, 1)
+    check_readable(timeline)  # what grade_timeline refuses, refused before the look is written
+    _refuse_input_as_output(timeline, output)
+    if os.path.exists(output) and not overwrite:
+        raise OutputExists(output, f"the old file is kept as {os.path.basename(output)}.bak")
+    lut = look_from_still(still, source=_shots_palette(timeline, options.get("reading"), options.get("on_note")))
+    cube = (grades_folder(output) / f"look-from-{slug(still.stem) or 'still'}.cube").absolute()
+    created = not cube.exists()
+    cube.parent.mkdir(parents=True, exist_ok=True)
+    write_cube(lut, cube, (f"The look of the still {still.name} (cinegrade look --from-still)",
+                           "Display-referred Rec.709 in and out."))
+    try:
+        graded = grade_timeline(timeline, output, match=False, look=os.fspath(cube),
+                                look_strength=strength, overwrite=overwrite, report=report, **options)
+    except BaseException:
+        if created:
+            cube.unlink(missing_ok=True)
+        raise
+    if report is None or graded.found is None:
+        return graded
+    from cinegrade.grade.report import compare_to_still, still_section, with_section
+    from cinegrade.media.atomic import write_text_atomically
+
+    comparison = compare_to_still(read_still(still), still.name, strength, graded.shots,
+                                  graded.found.views, graded.grades)
+    page = Path(report).read_text(encoding="utf-8")
+    write_text_atomically(report, with_section(page, still_section(comparison, graded.shots)))
+    from dataclasses import replace
+
+    return replace(graded, still=comparison)
+
+
+def _shots_palette(timeline: str | os.PathLike, reading: Reading | None, on_note: Notes):
+    """The pooled :class:`~cinegrade.colour.still_look.Palette` of the timeline's enabled shots
+    (three frames each at 320 px, each shot weighing the same), None when none can be read."""
+    import numpy as np
+
+    from cinegrade.analysis.sampler import SampleSettings, sample_shots
+    from cinegrade.colour.still_look import Palette, palette_of
+    from cinegrade.timeline.shots import shots_from_timeline
+
+    loaded, _ = _load(timeline, reading, on_note)
+    by_media: dict = {}
+    for shot in shots_from_timeline(loaded, timeline):
+        if shot.enabled:
+            by_media.setdefault((shot.media_path, shot.media_kind), []).append(shot)
+    settings = SampleSettings(samples=3, width=320, dense=0)
+    palettes = [palette_of(np.concatenate([f.reshape(-1, 3) for f in samples.frames]))
+                for group in by_media.values() for _, samples in sample_shots(group, settings)
+                if not isinstance(samples, str) and samples.frames]
+    return Palette.pooled(palettes) if palettes else None
+
+
+@dataclass(frozen=True)
+class KeptLook:
+    """What :func:`keep_look_from_still` wrote: the look's name, its .cube, its strength, the
+    still it came from."""
+
+    name: str
+    cube: Path
+    strength: float
+    still: Path
+
+
+def keep_look_from_still(still: str | os.PathLike, name: str, *, strength: float = 1.0,
+                         data_home: str | os.PathLike | None = None, overwrite: bool = False) -> KeptLook:
+    """Keep the look of the image file ``still`` (:func:`cinegrade.luts.looks.look_from_still`)
+    at ``strength`` (baked in) as the user's look ``name``: a .cube in
+    ``<data home>/cinegrade/looks/`` (XDG data home) that :func:`look_timeline`,
+    :func:`grade_timeline` and :func:`install_kdenlive_looks` then take by name.
+    :class:`InputError`: an unreadable image (its file), ``strength`` outside 0..1, a name that is
+    a shipped look's or has no letter or digit (``name``), a kept look of that name without
+    ``overwrite``; nothing is written then."""
+    from cinegrade.luts.looks import blend_look, keep_user_look, look_from_still, user_look_path
+
+    if not 0.0 <= float(strength) <= 1.0:
+        raise RangeError("strength", float(strength), 0, 1)
+    still = Path(still)
+    existing = user_look_path(name, data_home)
+    if existing is not None and not overwrite:
+        raise OutputExists(existing, "a look of that name is kept there")
+    lut = blend_look(look_from_still(still), float(strength))
+    at = "" if float(strength) >= 1.0 else f" at {float(strength):g}"
+    path = keep_user_look(lut, name, f"The look of the still {still.name}{at} (cinegrade looks --from-still)",
+                          data_home, overwrite)
+    return KeptLook(name.strip(), path, float(strength), still)
 
 
 # --------------------------------------------------------------------------------------------
@@ -464,12 +615,14 @@ def look_timeline(timeline: str | os.PathLike, look: str, output: str | os.PathL
 
 @dataclass(frozen=True)
 class Exported:
-    """What :func:`export_grades` wrote: how many grades, where, and the graded clips that carry
-    no CDL (graded with method "lut": only their .cube can go)."""
+    """What :func:`export_grades` wrote: how many grades, where, the graded clips that carry
+    no CDL (graded with method "lut": only their .cube can go), and what the target cannot carry
+    (``not_carried``, one line each: a grade whose CDL changes along the clip goes as one)."""
 
     count: int
     target: Path
     without_cdl: tuple[str, ...] = field(default=())
+    not_carried: tuple[str, ...] = field(default=())
 
 
 #: The arguments of :func:`export_grades` of which exactly one is given (an error's field).
@@ -489,8 +642,12 @@ def export_grades(timeline: str | os.PathLike, *, ccc: str | os.PathLike | None 
     - ``edl``: a CMX 3600 EDL whose events carry ``*ASC_SOP`` and ``*ASC_SAT``;
     - ``lut_dir``: each graded clip's .cube, copied as ``<clip>.cube``.
 
+    None of them carries a CDL that changes along a clip (keyframes): such a clip goes with its
+    static grade, and a line in ``not_carried`` (also heard by ``on_note``) says so.
+
     Raises :class:`InputError` (field :data:`EXPORT_TARGETS` when not exactly one is given, ``overwrite``
     for an existing file)."""
+    from cinegrade.grade.apply import correction_ids
     from cinegrade.media.atomic import write_bytes_atomically
     from cinegrade.media.cdl_files import CDLDocument, ColorCorrection, write_cdl_file
     from cinegrade.timeline.effects import cdl_to_otio_metadata, clip_cdl, clip_grade, cube_path
@@ -504,13 +661,7 @@ def export_grades(timeline: str | os.PathLike, *, ccc: str | os.PathLike | None 
     loaded, _ = _load(timeline, reading, on_note)
     shots = shots_from_timeline(loaded, timeline)
     base = str(Path(timeline).resolve().parent)
-    ids: dict[str, int] = {}
-
-    def unique(name: str) -> str:
-        safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "clip"
-        count = ids.get(safe, 0)
-        ids[safe] = count + 1
-        return safe if count == 0 else f"{safe}_{count + 1}"
+    names = [shot.clip_name for shot in shots]
 
     def refuse_existing(path: Path) -> None:
         if path.exists() and not overwrite:
@@ -519,14 +670,13 @@ def export_grades(timeline: str | os.PathLike, *, ccc: str | os.PathLike | None 
     done, without = 0, []
     if ccc or cdl_dir:
         corrections = []
-        for shot in shots:
-            cdl = clip_cdl(clip_of(loaded, shot))
+        cdls = [clip_cdl(clip_of(loaded, shot)) for shot in shots]
+        for shot, cdl, id in zip(shots, cdls, correction_ids(names, [c is not None for c in cdls])):
             if cdl is None:
                 if clip_grade(clip_of(loaded, shot)):
                     without.append(shot.clip_name)
                 continue
-            corrections.append(ColorCorrection(cdl, id=unique(shot.clip_name),
-                                               media_ref=shot.media_url or shot.media_path))
+            corrections.append(ColorCorrection(cdl, id=id, media_ref=shot.media_url or shot.media_path))
         if ccc:
             refuse_existing(Path(ccc))
             write_cdl_file(ccc, CDLDocument(tuple(corrections), kind="ccc"), "ccc")
@@ -553,21 +703,144 @@ def export_grades(timeline: str | os.PathLike, *, ccc: str | os.PathLike | None 
     else:
         folder = Path(lut_dir)
         copies = []
-        for shot in shots:
-            grade = clip_grade(clip_of(loaded, shot))
+        grades = [clip_grade(clip_of(loaded, shot)) for shot in shots]
+        for grade, id in zip(grades, correction_ids(names, [bool(g and g.get("cube")) for g in grades])):
             if not grade or not grade.get("cube"):
                 continue
             source = Path(cube_path(grade["cube"], base))
             if not source.is_file():
                 raise InputError("the grade's .cube is missing", source)
-            path = folder / f"{unique(shot.clip_name)}.cube"
+            path = folder / f"{id}.cube"
             refuse_existing(path)
             copies.append((source, path))
         folder.mkdir(parents=True, exist_ok=True)
         for source, path in copies:
             write_bytes_atomically(path, source.read_bytes())
         done = len(copies)
-    return Exported(done, Path(targets[0]), tuple(without))
+    varying = [s.clip_name for s in shots if (clip_grade(clip_of(loaded, s)) or {}).get("keyframes")]
+    not_carried = (f"{Path(targets[0]).name}: the CDL of {len(varying)} clip(s) changes over time "
+                   f"(keyframes), which is not carried; each goes with its static grade: "
+                   f"{', '.join(varying[:8])}{' …' if len(varying) > 8 else ''}",) if varying else ()
+    for line in not_carried:
+        if on_note is not None:
+            on_note(line)
+    return Exported(done, Path(targets[0]), tuple(without), not_carried)
+
+
+# --------------------------------------------------------------------------------------------
+# apply: grades coming back from a grading system
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What :func:`apply_grades` did: which grade went on which clip and by which key
+    (``mapping``: :class:`~cinegrade.grade.apply.GradeMapping`, with the clips without a grade
+    and the grades without a clip), each matched clip's new grade and .cube (``grades``:
+    :class:`~cinegrade.grade.apply.AppliedGrade`, timeline order), the files."""
+
+    timeline: str
+    source: Path
+    look: str
+    live: bool
+    mapping: Any
+    grades: tuple
+    output: Path
+    #: the OTIO timeline as written
+    otio_timeline: Any = None
+
+    @property
+    def grades_folder(self) -> Path:
+        from cinegrade.grade.grade import grades_folder
+
+        return grades_folder(self.output)
+
+    def to_json(self) -> dict:
+        """The document ``cinegrade apply --json`` prints (schema: :mod:`cinegrade.cli.apply`)."""
+        from cinegrade.grade.apply import mapping_json
+
+        return {"version": JSON_VERSION, "timeline": self.timeline, "source": os.fspath(self.source),
+                "output": os.fspath(self.output), "look": self.look, "live_cdl": self.live,
+                **mapping_json(self.mapping, self.grades)}
+
+
+#: The arguments of :func:`apply_grades` of which exactly one is given (an error's field).
+APPLY_SOURCES = "cdl, cdl_dir or edl"
+
+
+def apply_grades(timeline: str | os.PathLike, output: str | os.PathLike, *,
+                 cdl: str | os.PathLike | None = None, cdl_dir: str | os.PathLike | None = None,
+                 edl: str | os.PathLike | None = None, look: str = "keep", live: bool = False,
+                 lut_size: int = 65, overwrite: bool = False, reading: Reading | None = None,
+                 kdenlive_version: str | None = None, on_note: Notes = None) -> Applied:
+    """Put the grades a grading system sent back on the clips of ``timeline`` and write it to
+    ``output``; exactly one source:
+
+    - ``cdl``: a .ccc, a .cdl (``ColorDecisionList``) or a .cc file;
+    - ``cdl_dir``: a folder of .cc/.cdl (and .ccc) files, typically one per clip;
+    - ``edl``: a CMX 3600 EDL whose events carry ``*ASC_SOP``/``*ASC_SAT`` (read at
+      ``reading.rate``, else the timeline's rate).
+
+    Grades are matched to clips by ``ColorCorrection`` id (as :func:`export_grades` gives them),
+    clip name, reel or media file name (:mod:`cinegrade.grade.apply`); each matched clip gets the
+    CDL as cinegrade's grade, baked into ``<output stem>.grades/<nnn>-<clip>.cube`` at
+    ``lut_size``³ (33 or 65; 65 keeps the CDL within a code value of OpenColorIO's) with the
+    clip's earlier look after it (``look`` "keep") or without it ("replace"), and in
+    ``clip.metadata["cdl"]``: Kdenlive gets the Apply LUT (and a disabled SOP/Sat with the CDL),
+    an EDL ``*ASC_SOP``/``*ASC_SAT``. ``live``: the CDL as a live effect instead, as ``grade
+    --method cdl`` writes it (Kdenlive: an enabled SOP/Sat the editor can tweak, which a
+    re-read gives back as the CDL, then the look's .cube; frei0r renders it through 8-bit
+    tables, within about 2 code values). Unmatched clips keep their grade.
+
+    Raises :class:`InputError` (field :data:`APPLY_SOURCES` unless exactly one source is given,
+    ``look``, ``lut_size``, ``overwrite`` for an existing ``output``) for a grade file or folder
+    that cannot be read, or holds no grade, and when ``output`` is an input; nothing is written
+    then.
+    """
+    from cinegrade.grade.apply import (
+        LOOK_CHOICES,
+        map_grades,
+        put_grades,
+        read_cdl_folder,
+        read_cdl_grades,
+        read_edl_grades,
+        timeline_clips,
+    )
+    from cinegrade.grade.grade import LUT_SIZES
+    from cinegrade.timeline.files import check_readable, find_adapter, takes_rate, write_timeline
+    from cinegrade.timeline.shots import shots_from_timeline, timeline_rate
+
+    sources = [s for s in (cdl, cdl_dir, edl) if s]
+    if len(sources) != 1:
+        raise InputError("give exactly one of {field}", field=APPLY_SOURCES)
+    if look not in LOOK_CHOICES:
+        raise ChoiceError("look", look, LOOK_CHOICES)
+    if int(lut_size) not in LUT_SIZES:
+        raise ChoiceError("lut_size", str(lut_size), tuple(map(str, LUT_SIZES)))
+    check_readable(timeline)
+    for source in (timeline, *sources):
+        _refuse_input_as_output(source, output)
+    if os.path.exists(output) and not overwrite:
+        raise OutputExists(output, f"the old file is kept as {os.path.basename(output)}.bak")
+    find_adapter(output, None, writing=True)  # no writer for OUT: say so before reading anything
+    if not Path(output).resolve().parent.is_dir():
+        raise InputError("the folder to write into does not exist", output)
+    reading = reading or Reading()
+    if cdl:
+        grades = read_cdl_grades(cdl)
+    elif cdl_dir:
+        grades = read_cdl_folder(cdl_dir)
+    loaded, used = _load(timeline, reading, on_note)
+    if edl:
+        rate = reading.rate if reading.rate is not None and takes_rate(find_adapter(timeline, used)) \
+            else timeline_rate(loaded)
+        grades = read_edl_grades(edl, rate)
+    shots = shots_from_timeline(loaded, timeline)
+    mapping = map_grades(timeline_clips(loaded, shots), grades)
+    applied = put_grades(loaded, shots, mapping, look, timeline, output, int(lut_size), live)
+    write_timeline(loaded, output, overwrite=overwrite,
+                   **_writing_args(output, None, kdenlive_version))
+    return Applied(os.fspath(timeline), Path(sources[0]), look, bool(live), mapping, applied,
+                   Path(output), loaded)
 
 
 # --------------------------------------------------------------------------------------------
@@ -578,11 +851,25 @@ def install_kdenlive_looks(look: str | Sequence[str] | None = None, *, cube: str
                            name: str | None = None, strength: float = 1.0,
                            data_home: str | os.PathLike | None = None, overwrite: bool = False):
     """Install looks as Kdenlive custom effects ("cinegrade – Sepia" in the Effects panel, under
-    Custom): every shipped look, those named by ``look``, or the user's ``cube`` as ``name``;
-    see :func:`cinegrade.luts.kdenlive.install_kdenlive_looks`. Returns ``KdenliveLooks``."""
+    Custom): every shipped look, those named by ``look`` (a look the user kept,
+    :func:`keep_look_from_still`, goes as its own .cube under its name), or the user's ``cube``
+    as ``name``; see :func:`cinegrade.luts.kdenlive.install_kdenlive_looks`. Returns
+    ``KdenliveLooks``."""
+    from cinegrade.luts.kdenlive import KdenliveLooks
     from cinegrade.luts.kdenlive import install_kdenlive_looks as install
+    from cinegrade.luts.looks import LOOKS, user_look_path, user_looks
 
-    return install(look, cube=cube, name=name, strength=strength, data_home=data_home, overwrite=overwrite)
+    names = [look] if isinstance(look, str) else list(look or ())
+    kept = {n: user_look_path(n, data_home) for n in names if n not in LOOKS}
+    kept = {n: path for n, path in kept.items() if path is not None}
+    if cube is not None or not kept:
+        return install(look, cube=cube, name=name, strength=strength, data_home=data_home, overwrite=overwrite)
+    titles = {path: title for title, path in user_looks(data_home).items()}
+    shipped = [n for n in names if n not in kept]
+    done = [install(shipped, strength=strength, data_home=data_home, overwrite=overwrite)] if shipped else []
+    done += [install(cube=path, name=titles.get(path, n), strength=strength, data_home=data_home,
+                     overwrite=overwrite) for n, path in kept.items()]
+    return KdenliveLooks(tuple(x for d in done for x in d.looks), done[0].folders)
 
 
 def uninstall_kdenlive_looks(look: str | Sequence[str] | None = None, *,

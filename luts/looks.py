@@ -14,6 +14,7 @@ function of this file (no dates, no versions), and a test checks it byte for byt
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections.abc import Callable
@@ -303,11 +304,12 @@ def shipped_lut(name: str) -> Path:
     return Path(str(resources.files("cinegrade.luts").joinpath(f"{name}.cube")))
 
 
-def resolve_look(name_or_path: str | Path) -> AnyLUT:
-    """The LUT for a look name (``cinegrade looks`` lists them) or a path to the user's own .cube.
+def resolve_look(name_or_path: str | Path, data_home: str | os.PathLike | None = None) -> AnyLUT:
+    """The LUT for a look name (``cinegrade looks`` lists them), a path to the user's own .cube,
+    or the name of a look the user kept (:func:`keep_user_look`, under ``data_home``).
 
-    A shipped look's name always means that look; anything else is a path, read as a .cube
-    (InputError with file and line when it is not one).
+    A shipped look's name always means that look; then an existing file is read as a .cube
+    (InputError with file and line when it is not one); then a kept look's name.
     """
     text = str(name_or_path)
     if text in LOOKS:
@@ -318,9 +320,133 @@ def resolve_look(name_or_path: str | Path) -> AnyLUT:
     path = Path(text).expanduser()
     if path.is_file():
         return read_cube(path)
+    kept = user_look_path(text, data_home)
+    if kept is not None:
+        return read_cube(kept)
     if path.suffix:
         raise InputError("no such LUT file", path)
-    raise InputError(f"unknown look {text!r}: not one of {', '.join(LOOKS)} nor a .cube file")
+    yours = ", ".join(user_looks(data_home))
+    raise InputError(f"unknown look {text!r}: not one of {', '.join(LOOKS)}"
+                     f"{', nor of your looks (' + yours + ')' if yours else ''} nor a .cube file")
+
+
+# --------------------------------------------------------------------------------------------
+# Looks from a still, and the looks a user keeps
+
+#: scikit-image's photographs (people, an animal, food, a city at dusk) that stand for ungraded
+#: footage: a still's look is what takes their distributions to the still's.
+REFERENCE_PHOTOS = ("astronaut", "chelsea", "coffee", "rocket")
+
+
+@functools.lru_cache(maxsize=1)
+def reference_palette():
+    """The pooled :class:`~cinegrade.colour.still_look.Palette` of :data:`REFERENCE_PHOTOS`,
+    each weighing the same (their 8-bit sRGB codes read as display-referred Rec.709)."""
+    from skimage import data
+
+    from cinegrade.colour.still_look import Palette, palette_of
+
+    return Palette.pooled([palette_of(getattr(data, name)()[..., :3].astype(np.float32) / 255.0)
+                           for name in REFERENCE_PHOTOS])
+
+
+def still_look(still: str | os.PathLike, source=None):
+    """The :class:`~cinegrade.colour.still_look.StillLook` of the image file ``still`` (read
+    with :func:`cinegrade.media.stills.read_still`): the transfer from ``source``'s
+    distributions (a :class:`~cinegrade.colour.still_look.Palette`, e.g. of the footage it goes
+    on; None: the reference photographs', :func:`reference_palette`) to the still's.
+    :class:`InputError` for an unreadable image."""
+    from cinegrade.colour.still_look import derive_still_look, palette_of
+    from cinegrade.media.stills import read_still
+
+    return derive_still_look(palette_of(read_still(still)), source if source is not None else reference_palette())
+
+
+def look_from_still(still: str | os.PathLike, size: int = LUT_SIZE, source=None) -> LUT3D:
+    """The look of the image file ``still`` (:func:`still_look`, from ``source``) at full
+    strength as a ``size``³ LUT over display-referred Rec.709 [0, 1] (blend it with
+    :func:`blend_look`)."""
+    from cinegrade.colour.still_look import bake_still_look
+
+    return bake_still_look(still_look(still, source), size, name=f"cinegrade look from {Path(still).name}")
+
+
+def user_looks_folder(data_home: str | os.PathLike | None = None) -> Path:
+    """Where the looks a user keeps live: ``<data home>/cinegrade/looks`` (XDG data home, as
+    :func:`cinegrade.luts.kdenlive.kdenlive_folders` resolves it; beside the LUTs installed for
+    Kdenlive)."""
+    from cinegrade.luts.kdenlive import kdenlive_folders
+
+    return kdenlive_folders(data_home).luts.parent / "looks"
+
+
+def user_looks(data_home: str | os.PathLike | None = None) -> dict[str, Path]:
+    """The looks the user kept, by name (the .cube's title), sorted."""
+    folder = user_looks_folder(data_home)
+    found = {_cube_title(path) or path.stem: path for path in sorted(folder.glob("*.cube"))} \
+        if folder.is_dir() else {}
+    return dict(sorted(found.items(), key=lambda item: item[0].lower()))
+
+
+def user_look_path(name: str, data_home: str | os.PathLike | None = None) -> Path | None:
+    """The .cube of the kept look called ``name`` (compared as :func:`slug` does), or None."""
+    from cinegrade.luts.kdenlive import slug
+
+    stem = slug(name)
+    path = user_looks_folder(data_home) / f"{stem}.cube"
+    return path if stem and path.is_file() else None
+
+
+def user_look_description(path: Path) -> str:
+    """The first comment of a kept look's .cube (what it was made from)."""
+    comments = _cube_header(path)[1]
+    return comments[0] if comments else ""
+
+
+def keep_user_look(lut: AnyLUT, name: str, description: str, data_home: str | os.PathLike | None = None,
+                   overwrite: bool = False) -> Path:
+    """Write ``lut`` as the user's look ``name`` (``<data home>/cinegrade/looks/<slug>.cube``,
+    titled ``name``, ``description`` its first comment) so that every command takes ``name``
+    as a LOOK. :class:`InputError`: a name that is a shipped look's or has no letter or digit
+    (field ``name``), a kept look of that name without ``overwrite``."""
+    from cinegrade.errors import OutputExists
+    from cinegrade.luts.kdenlive import slug
+
+    name = name.strip()
+    stem = slug(name)
+    if not stem or not name.isprintable():
+        raise InputError(f"{{field}} {name!r} needs a letter or a digit (and no control characters)", field="name")
+    if stem in LOOKS:
+        raise InputError(f"{{field}} {name!r} is a shipped look's name; choose another", field="name")
+    path = user_looks_folder(data_home) / f"{stem}.cube"
+    if path.exists() and not overwrite:
+        raise OutputExists(path, "a look of that name is kept there")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    named = lut.copy()
+    named.name = name
+    return write_cube(named, path, (description, "Display-referred Rec.709 in and out (cinegrade look)."))
+
+
+def _cube_header(path: Path) -> tuple[str | None, list[str]]:
+    """(TITLE, comments) of a .cube, from the lines before its table."""
+    title, comments = None, []
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace") as lines:
+            for line in lines:
+                line = line.strip()
+                if line.startswith("TITLE"):
+                    title = line[len("TITLE"):].strip().strip('"')
+                elif line.startswith("#"):
+                    comments.append(line[1:].strip())
+                elif line[:1].isdigit() or line[:1] in "-.":
+                    break
+    except OSError:
+        pass
+    return title, comments
+
+
+def _cube_title(path: Path) -> str | None:
+    return _cube_header(path)[0]
 
 
 def blend_look(lut: AnyLUT, strength: float, size: int = LUT_SIZE) -> AnyLUT:

@@ -56,6 +56,9 @@ _KNOWN_PREFIX = re.compile(
 )
 #: ``length`` Kdenlive gives generators of unlimited duration (black track, colour clips).
 UNLIMITED_LENGTH = 2147483647
+#: MLT keeps frame positions and profile numbers in C ``int`` (mlt_position is int32_t): values
+#: outside this range are no MLT time and no frame rate.
+_INT32_LOW, _INT32_END = -2**31, 2**31
 
 _MEDIA_TAGS = ("producer", "chain", "playlist", "tractor")
 
@@ -107,10 +110,14 @@ class KdenliveDocument:
         self.version = self.version.strip()
         profile = self.root.find("profile")
         try:
-            self.fps = Fraction(int(profile.get("frame_rate_num")), int(profile.get("frame_rate_den")))
-        except (AttributeError, TypeError, ValueError, ZeroDivisionError):
-            raise self.error("the <profile> has no valid frame_rate_num/frame_rate_den") from None
+            numerator, denominator = int(profile.get("frame_rate_num")), int(profile.get("frame_rate_den"))
+        except (AttributeError, TypeError, ValueError):
+            numerator = denominator = 0
+        if not (0 < numerator < _INT32_END and 0 < denominator < _INT32_END):
+            raise self.error("the <profile> has no valid frame_rate_num/frame_rate_den (positive integers)")
+        self.fps = Fraction(numerator, denominator)
         self.profile = profile
+        self._bin_clips: dict[str | None, ET.Element] | None = None  # bin_clip's index
 
     # -- errors, ids --------------------------------------------------------------------------
     def error(self, reason: str) -> KdenliveInputError:
@@ -140,11 +147,23 @@ class KdenliveDocument:
         return float(self.fps)
 
     def frames(self, value: str | None, default: int = 0) -> int:
-        """An MLT time value in frames (as mlt_property.c parses it: frames, clock, timecode)."""
+        """An MLT time value in frames (as mlt_property.c parses it: frames, clock, timecode);
+        an input error for text that is none, or a time outside MLT's int32 frame positions."""
         try:
-            return time_to_frames(value, self.fps, default)
-        except ValueError:
-            raise self.error(f"{value!r} is not an MLT time (frames, HH:MM:SS.mmm or HH:MM:SS:FF)") from None
+            frames = time_to_frames(value, self.fps, default)
+        except (ValueError, OverflowError):  # OverflowError: "inf"
+            frames = None
+        if frames is None or not _INT32_LOW <= frames < _INT32_END:
+            raise self.error(f"{value!r} is not an MLT time (frames, HH:MM:SS.mmm or HH:MM:SS:FF) "
+                             "within MLT's range")
+        return frames
+
+    def profile_number(self, name: str) -> int:
+        """A whole-number attribute of the ``<profile>`` (``width``, ``height``); 0 if absent."""
+        value = (self.profile.get(name) or "").strip() or "0"
+        if not (value.isascii() and value.isdigit() and len(value) < 12 and int(value) < _INT32_END):
+            raise self.error(f"the <profile> {name} {value[:40]!r} is not a whole number")
+        return int(value)
 
     def clock(self, frames: int) -> str:
         """Frames as the ``HH:MM:SS.mmm`` clock string Kdenlive writes."""
@@ -243,21 +262,25 @@ class KdenliveDocument:
             return []
         try:
             value = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise self.error(f"property {name} of {element.get('id')!r} is not valid JSON: {error}") from None
+            json.dumps(value, ensure_ascii=False).encode("utf-8")  # "\ud800": a string no XML holds
+        except (ValueError, RecursionError) as error:  # ValueError: JSON, Unicode, over 4300 digits
+            reason = "nested too deeply" if isinstance(error, RecursionError) else error
+            raise self.error(f"property {name} of {element.get('id')!r} is not valid JSON: {reason}") from None
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
             raise self.error(f"property {name} of {element.get('id')!r} is not a JSON list of objects")
         return value
 
     def bin_clip(self, kdenlive_id: str | None) -> ET.Element | None:
-        """The project-bin clip with Kdenlive id ``kdenlive_id`` (it carries the clip markers)."""
-        if kdenlive_id is None:
-            return None
-        for entry in self.main_bin.findall("entry"):
-            element = self.by_id.get(entry.get("producer"))
-            if element is not None and prop(element, "kdenlive:id") == kdenlive_id:
-                return element
-        return None
+        """The project-bin clip with Kdenlive id ``kdenlive_id`` (it carries the clip markers): the
+        first bin entry's, as the bin was when first asked (indexed once: a scan per clip made
+        reading quadratic in the clips)."""
+        if self._bin_clips is None:
+            self._bin_clips = {}
+            for entry in self.main_bin.findall("entry"):
+                element = self.by_id.get(entry.get("producer"))
+                if element is not None:
+                    self._bin_clips.setdefault(prop(element, "kdenlive:id"), element)
+        return self._bin_clips.get(kdenlive_id) if kdenlive_id is not None else None
 
     # -- serialisation --------------------------------------------------------------------------
     def to_string(self) -> str:
@@ -305,8 +328,8 @@ def prop(element: ET.Element, name: str) -> str | None:
 
 
 def properties(element: ET.Element) -> dict[str, str]:
-    """All ``<property>`` children as an ordered dict."""
-    return {child.get("name"): child.text or "" for child in element.findall("property")}
+    """All named ``<property>`` children as an ordered dict (MLT ignores one without a name)."""
+    return {child.get("name"): child.text or "" for child in element.findall("property") if child.get("name") is not None}
 
 
 def set_prop(element: ET.Element, name: str, value: str) -> None:

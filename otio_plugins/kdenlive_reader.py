@@ -23,6 +23,7 @@ from cinegrade.otio_plugins.kdenlive_document import (
     prop,
     properties,
 )
+from cinegrade.otio_plugins.kdenlive_sopsat import CDL_MARK, COPY, LIVE, live_cdl
 
 #: The OTIO effect name of cinegrade's grade (DESIGN.md), and the guide category of its markers.
 GRADE_EFFECT = "cinegrade.grade"
@@ -54,10 +55,10 @@ def read_timeline(document: KdenliveDocument, sequence_name: str | None = None) 
         "sequence": sequence.uuid,
         "sequence_element": sequence.element.get("id"),
         "fps": [document.fps.numerator, document.fps.denominator],
-        "width": int(document.profile.get("width", 0) or 0),
-        "height": int(document.profile.get("height", 0) or 0),
+        "width": document.profile_number("width"),
+        "height": document.profile_number("height"),
     }
-    categories = {int(c.get("index", i)): c for i, c in enumerate(document.categories())}
+    categories = {_int(c.get("index", i), i): c for i, c in enumerate(document.categories())}
     for filter_element in sequence.element.findall("filter"):
         if prop(filter_element, "internal_added") is None:
             timeline.tracks.effects.append(effect_from_filter(filter_element))
@@ -155,6 +156,7 @@ def read_track(document: KdenliveDocument, element: ET.Element, track_ref: ET.El
             continue
         source = item.clip.source_range
         item.clip.source_range = _range(source.start_time.to_frames() + item.trim_head, end - start, rate)
+        shift_grade_keyframes(item.clip, -item.trim_head)
         if item.transition_before is not None and len(track) and isinstance(track[-1], otio.schema.Clip):
             track.append(item.transition_before)
         track.append(item.clip)
@@ -178,7 +180,7 @@ def _apply_mixes(document: KdenliveDocument, tractor: ET.Element, placed: list[_
         mix_in = document.frames(transition.get("in"))
         mix_out = document.frames(transition.get("out"))
         duration = mix_out - mix_in
-        cut_offset = min(max(int(float(mixcut)), 0), max(duration, 0))
+        cut_offset = min(max(document.frames(mixcut), 0), max(duration, 0))
         incoming = next((p for p in placed if p.start == mix_in), None)
         if incoming is None:
             continue
@@ -228,6 +230,7 @@ def read_clip(document: KdenliveDocument, playlist: ET.Element, entry: ET.Elemen
                           "kdenlive_id": kdenlive_id, "properties": properties(entry)}
     for filter_element in entry.findall("filter"):
         clip.effects.append(effect_from_filter(filter_element))
+    take_live_cdl(clip, entry_in, document.frames)
     if bin_clip is not None:
         for marker in document.json_list(bin_clip, "kdenlive:markers"):
             clip.markers.append(marker_from_json(marker, categories, rate))
@@ -275,6 +278,60 @@ def effect_from_filter(element: ET.Element) -> otio.schema.Effect:
     return otio.schema.Effect(name=name, effect_name=name, metadata=meta)
 
 
+def take_live_cdl(clip: otio.schema.Clip, media_in: int, to_frames) -> None:
+    """cinegrade's live SOP/Sat on ``clip`` (mark ``cinegrade:cdl=live``), read as a filter,
+    becomes the CDL — or the CDL keyframes, frames from ``media_in`` (the media frame of the
+    entry's in) — of the clip's ``cinegrade.grade`` effect, as the editor left its values (see
+    :mod:`~cinegrade.otio_plugins.kdenlive_sopsat`); cinegrade's Apply LUT is then what follows
+    the CDL (``cube_after_cdl``). The CDL goes into ``clip.metadata["cdl"]`` too."""
+    def mark(effect: otio.schema.Effect):
+        if effect.effect_name == GRADE_EFFECT:
+            return None
+        return ((effect.metadata.get(KEY) or {}).get("properties") or {}).get(CDL_MARK)
+
+    live = [e for e in clip.effects if mark(e) == LIVE]
+    if not live:
+        _take_cdl_copy(clip, [e for e in clip.effects if mark(e) == COPY], to_frames)
+        return
+    found = live_cdl(live[0].metadata[KEY]["properties"], media_in, to_frames)
+    settings = {"cube": None, "cube_after_cdl": None, "live": "cdl",
+                "method": None if found["keyframes"] else "cdl", **found}
+    grade = next((e for e in clip.effects if e.effect_name == GRADE_EFFECT), None)
+    if grade is not None:
+        settings["cube_after_cdl"] = (grade.metadata.get("cinegrade") or {}).get("cube")
+        grade.metadata["cinegrade"] = settings
+    else:
+        grade = otio.schema.Effect(name=GRADE_EFFECT, effect_name=GRADE_EFFECT,
+                                   metadata={KEY: dict(live[0].metadata[KEY]), "cinegrade": settings})
+        clip.effects.insert(list(clip.effects).index(live[0]), grade)
+    clip.effects[:] = [e for e in clip.effects if mark(e) != LIVE]
+    clip.metadata["cdl"] = found["cdl"]
+
+
+def _take_cdl_copy(clip: otio.schema.Clip, copies: list, to_frames) -> None:
+    """The disabled SOP/Sat copy (mark ``cinegrade:cdl=1``) beside cinegrade's Apply LUT gives
+    the grade back its CDL (``clip.metadata["cdl"]`` too), so that exporting the project's
+    CDLs, or writing it again, keeps them; the writer makes the copy again from the grade."""
+    grade = next((e for e in clip.effects if e.effect_name == GRADE_EFFECT), None)
+    if not copies or grade is None:
+        return
+    found = live_cdl(copies[0].metadata[KEY]["properties"], 0, to_frames)
+    settings = dict(grade.metadata.get("cinegrade") or {})
+    settings["cdl"] = found["cdl"]
+    grade.metadata["cinegrade"] = settings
+    clip.metadata["cdl"] = found["cdl"]
+    clip.effects[:] = [e for e in clip.effects if all(e is not c for c in copies)]
+
+
+def shift_grade_keyframes(clip: otio.schema.Clip, frames: int) -> None:
+    """Move the CDL keyframes of the clip's grade by ``frames`` (its in-point moved the other way)."""
+    for effect in clip.effects:
+        settings = effect.metadata.get("cinegrade") if effect.effect_name == GRADE_EFFECT else None
+        if frames and settings and settings.get("keyframes"):
+            settings["keyframes"] = [{"frame": int(k["frame"]) + frames, "cdl": k["cdl"]}
+                                     for k in settings["keyframes"]]
+
+
 def marker_from_json(marker: dict, categories: dict, rate: float, guide: bool = False,
                      fixed_categories: bool = False) -> otio.schema.Marker:
     """A Kdenlive guide or clip marker (``pos`` frames, ``comment``, category ``type``).
@@ -284,9 +341,10 @@ def marker_from_json(marker: dict, categories: dict, rate: float, guide: bool = 
     """
     category = categories.get(_int(marker.get("type")), {})
     colour = category.get("color", "")
+    colour = colour if isinstance(colour, str) else ""
     comment = str(marker.get("comment", ""))
-    meta = {KEY: {"pos": marker.get("pos"), "type": marker.get("type"), "category": category.get("comment"),
-                  "color": colour}}
+    meta = {KEY: {"pos": _scalar(marker.get("pos")), "type": _scalar(marker.get("type")),
+                  "category": _scalar(category.get("comment")), "color": colour}}
     if guide and category.get("comment") == CINEGRADE_CATEGORY:
         meta["cinegrade"] = {"guide": True}
     elif guide and fixed_categories and comment.startswith(LEGACY_PREFIX):
@@ -319,8 +377,16 @@ def _int(value, default: int = 0) -> int:
     """A JSON number Kdenlive wrote (int, float or numeric string); ``default`` if unusable."""
     try:
         return int(float(value))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return default
+
+
+def _scalar(value):
+    """A JSON value as OTIO metadata holds it: numbers, strings, booleans, None (an integer past
+    int64, a list or an object becomes None)."""
+    if isinstance(value, int) and not isinstance(value, bool) and not -2**63 <= value < 2**63:
+        return None
+    return value if value is None or isinstance(value, (str, int, float)) else None
 
 
 def _is_black_track(element: ET.Element) -> bool:

@@ -3,8 +3,9 @@
 A timeline read from a Kdenlive project is written by editing that project's own document (kept in
 ``timeline.metadata["kdenlive"]["document"]``): only cinegrade's edits change it —
 ``cinegrade.grade`` effects become Kdenlive's "Apply LUT" filter (``avfilter.lut3d``) on the clip's
-timeline entry, markers carrying ``metadata["cinegrade"]`` become guides in a guide category named
-"cinegrade" — and every other element and property comes out as it was. A timeline from
+timeline entry (a live CDL: an enabled "SOP/Sat", ``frei0r.sopsat``, before it; see
+:func:`grade_filters`), markers carrying ``metadata["cinegrade"]`` become guides in a guide
+category named "cinegrade" — and every other element and property comes out as it was. A timeline from
 elsewhere becomes a new, complete project (:func:`new_project`) in the newest document format
 the installed Kdenlive opens, else 1.1 (:mod:`cinegrade.otio_plugins.kdenlive_version`).
 """
@@ -48,6 +49,7 @@ from cinegrade.otio_plugins.kdenlive_reader import (
     LEGACY_PREFIX,
     otio_colour,
 )
+from cinegrade.otio_plugins.kdenlive_sopsat import CDL_MARK, LIVE, live_cdl, sopsat_properties
 from cinegrade.timeline.effects import cube_path
 from cinegrade.timeline.shots import timeline_rate
 
@@ -98,7 +100,8 @@ def edit_document(timeline: otio.schema.Timeline, target_path: str | None = None
         entry = _entry(document, locator)
         grades = [e for e in clip.effects if e.effect_name == GRADE_EFFECT]
         set_grade(document, entry, grades[-1] if grades else None,
-                  os.path.dirname(os.path.abspath(target_path)) if target_path else None)
+                  os.path.dirname(os.path.abspath(target_path)) if target_path else None,
+                  media_in_point(clip, rate))
     set_cinegrade_guides(document, sequence, cinegrade_guides(timeline, rate))
     _keep_root(document, meta, target_path)
     return document.to_string()
@@ -117,116 +120,120 @@ def lut_filter_properties(cube: str, interpolation: str = LUT_INTERPOLATION) -> 
     ]
 
 
+def grade_filters(settings, base: str | None = None, media_in: int = 0) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The Kdenlive filters of a grade (its ``metadata["cinegrade"]``, :mod:`cinegrade.grade.effects`),
+    in stack order, each as (the mark naming it cinegrade's, its properties); [] when a grade
+    that is not live has no .cube.
+
+    - ``"live": "cdl"``: SOP/Sat, enabled, with the CDL or its keyframes (``media_in``: the media
+      frame of the clip's in-point, where keyframe 0 goes), then Apply LUT with
+      ``cube_after_cdl`` (none when nothing follows the CDL);
+    - otherwise: Apply LUT with ``cube``, and with a ``cdl`` a disabled SOP/Sat copy after it.
+
+    Relative .cube paths are relative to ``base``."""
+    interpolation = settings.get("interpolation", LUT_INTERPOLATION)
+    if settings.get("live") == "cdl" and (settings.get("cdl") or settings.get("keyframes")):
+        filters = [(CDL_MARK, sopsat_properties(settings.get("cdl"), settings.get("keyframes"), media_in))]
+        if settings.get("cube_after_cdl"):
+            filters.append((GRADE_MARK, lut_filter_properties(cube_path(settings["cube_after_cdl"], base),
+                                                              interpolation)))
+        return filters
+    if not settings.get("cube"):
+        return []
+    filters = [(GRADE_MARK, lut_filter_properties(cube_path(settings["cube"], base), interpolation))]
+    if settings.get("cdl"):
+        filters.append((CDL_MARK, sopsat_properties(settings["cdl"], live=False)))
+    return filters
+
+
 def set_grade(document: KdenliveDocument, entry: ET.Element, grade: otio.schema.Effect | None,
-              base: str | None = None) -> None:
-    """Make ``entry`` carry exactly one cinegrade Apply LUT for ``grade`` (none if None).
+              base: str | None = None, media_in: int = 0) -> None:
+    """Make ``entry`` carry exactly cinegrade's filters for ``grade`` (:func:`grade_filters`;
+    none if None), leaving every other filter as it is.
 
     A relative .cube path is relative to ``base`` (the written project's folder; cinegrade keeps
-    grade paths relative to the timeline), else to the working folder.
+    grade paths relative to the timeline), else to the working folder; ``media_in`` is the media
+    frame of the clip's in-point (for keyframes).
 
-    An existing cinegrade filter is updated in place (same id, same place in the stack) so that a
-    re-run replaces rather than stacks, and an unchanged grade leaves the document unchanged.
+    cinegrade's filters (by their marks) are updated in place (same id, same place in the stack),
+    so that a re-run replaces rather than stacks; a filter whose grade is unchanged stays as it
+    is — the live SOP/Sat when it applies the same CDL or keyframes, however Kdenlive formatted
+    them, and switched off if the editor switched it off. A new filter goes right before or after
+    its partner, else after Kdenlive's built-in effects; a rewritten pair is put in stack order.
     """
-    existing = [f for f in entry.findall("filter") if prop(f, GRADE_MARK)]
-    if grade is None:
-        for element in existing + [f for f in entry.findall("filter") if prop(f, CDL_MARK)]:
-            entry.remove(element)
-        return
-    settings = grade.metadata.get("cinegrade") or {}
-    cube = settings.get("cube")
-    if not cube:
-        raise document.error(f"the {GRADE_EFFECT} effect on entry {entry.get('producer')!r} has no "
-                             "metadata['cinegrade']['cube'] (.cube path)")
-    cube = cube_path(cube, base)
-    wanted = lut_filter_properties(cube, settings.get("interpolation", LUT_INTERPOLATION))
-    if existing:
-        target = existing[0]
-        for extra in existing[1:]:
+    ours = {mark: [f for f in entry.findall("filter") if prop(f, mark)] for mark in (GRADE_MARK, CDL_MARK)}
+    wanted = []
+    if grade is not None:
+        settings = grade.metadata.get("cinegrade") or {}
+        wanted = grade_filters(settings, base, media_in)
+        if not wanted:
+            raise document.error(f"the {GRADE_EFFECT} effect on entry {entry.get('producer')!r} has no "
+                                 "metadata['cinegrade']['cube'] (.cube path)")
+    marks = [mark for mark, _ in wanted]
+    for mark, found in ours.items():
+        for extra in found[0 if mark not in marks else 1:]:
             entry.remove(extra)
-        if not _emptied_unless(target, wanted):
-            set_cdl_filter(document, entry, settings.get("cdl"), target)
-            return
-    else:
-        target = ET.Element("filter", {"id": document.free_id("filter")})
-        children = list(entry)
-        # After Kdenlive's built-in effects (transform, volume): the grade acts on the source.
-        position = len(children)
-        for i, child in enumerate(children):
-            if child.tag == "filter" and prop(child, "kdenlive:builtin") != "1":
-                position = i
-                break
-        insert_child(entry, target, position)
-    for name, value in wanted:
-        set_prop(target, name, value)
-    set_cdl_filter(document, entry, settings.get("cdl"), target)
+    placed: list[ET.Element] = []
+    changed = False
+    for index, (mark, values) in enumerate(wanted):
+        target = ours[mark][0] if ours[mark] else None
+        if target is None:
+            target = ET.Element("filter", {"id": document.free_id("filter")})
+            partner = next((ours[m][0] for m, _ in wanted[index + 1:] if ours[m]), None)
+            if placed:
+                position = list(entry).index(placed[-1]) + 1
+            elif partner is not None:
+                position = list(entry).index(partner)
+            else:  # after Kdenlive's built-in effects (transform, volume): the grade acts on the source
+                children = list(entry)
+                position = next((i for i, child in enumerate(children) if child.tag == "filter"
+                                 and prop(child, "kdenlive:builtin") != "1"), len(children))
+            insert_child(entry, target, position)
+        elif _unchanged(document, target, mark, values, media_in):
+            placed.append(target)
+            continue
+        elif mark == CDL_MARK and prop(target, CDL_MARK) == LIVE and prop(target, "disable") == "1":
+            values = values + [("disable", "1")]  # the editor's switch
+        _replace_properties(target, values)
+        placed.append(target)
+        changed = True
+    if changed:
+        for before, after in zip(placed, placed[1:]):
+            if list(entry).index(after) < list(entry).index(before):
+                entry.remove(after)
+                insert_child(entry, after, list(entry).index(before) + 1)
 
 
-#: Kdenlive's "SOP/Sat" effect (frei0r.sopsat, Debian's frei0r-plugins): the ASC CDL with sliders.
-SOPSAT_SERVICE = "frei0r.sopsat"
-CDL_MARK = "cinegrade:cdl"
-
-
-def sopsat_filter_properties(cdl) -> list[tuple[str, str]]:
-    """A disabled "SOP/Sat" filter holding ``cdl`` (OTIO's EDL layout, ``{"asc_sop": {"slope",
-    "offset", "power"}, "asc_sat"}``), plus cinegrade's mark.
-
-    frei0r normalises every parameter to 0..1; rendering with melt against our ASC CDL maths
-    (:func:`cinegrade.colour.cdl.apply_cdl`) established slope = 20·v, offset = 8·(v − 0.5),
-    power = 20·v, saturation = 10·v (Kdenlive's defaults 0.05, 0.5, 0.05, 0.1 are the identity),
-    Rec.709 luma weights, the result truncated to 8 bits (≤ 1 code value per step). It is
-    written disabled: the Apply LUT already carries the grade (and any look); the editor who
-    wants sliders switches the LUT off and this on.
-    """
-    sop = cdl.get("asc_sop") or {}
-    values = {"Slope": list(sop.get("slope") or (1, 1, 1)), "Offset": list(sop.get("offset") or (0, 0, 0)),
-              "Power": list(sop.get("power") or (1, 1, 1))}
-    to_unit = {"Slope": lambda v: v / 20, "Offset": lambda v: v / 8 + 0.5, "Power": lambda v: v / 20}
-    alpha = {"Slope": 1.0, "Offset": 0.0, "Power": 1.0}
-    properties = [("mlt_service", SOPSAT_SERVICE), ("kdenlive_id", SOPSAT_SERVICE)]
-    for name in ("Slope", "Offset", "Power"):
-        for channel, value in zip("rgba", [*values[name], alpha[name]]):
-            properties.append((f"{channel}{name}", _unit(to_unit[name](float(value)))))
-    saturation = cdl.get("asc_sat")
-    properties.append(("saturation", _unit((1.0 if saturation is None else float(saturation)) / 10)))
-    properties += [("disable", "1"), ("kdenlive:collapsed", "0"), (CDL_MARK, "1")]
-    return properties
-
-
-def _unit(value: float) -> str:
-    return f"{min(1.0, max(0.0, value)):.9f}"
-
-
-def set_cdl_filter(document: KdenliveDocument, entry: ET.Element, cdl, after: ET.Element) -> None:
-    """Make ``entry`` carry exactly one cinegrade SOP/Sat for ``cdl`` right after the Apply LUT
-    ``after`` (none when ``cdl`` is None), updated in place on a re-run."""
-    existing = [f for f in entry.findall("filter") if prop(f, CDL_MARK)]
-    if not cdl:
-        for element in existing:
-            entry.remove(element)
-        return
-    wanted = sopsat_filter_properties(cdl)
-    for extra in existing[1:]:
-        entry.remove(extra)
-    if existing:
-        target = existing[0]
-        if not _emptied_unless(target, wanted):
-            return
-    else:
-        target = ET.Element("filter", {"id": document.free_id("filter")})
-        insert_child(entry, target, list(entry).index(after) + 1)
-    for name, value in wanted:
-        set_prop(target, name, value)
-
-
-def _emptied_unless(target: ET.Element, wanted: list[tuple[str, str]]) -> bool:
-    """Empty the filter ``target`` for new properties, unless it has exactly ``wanted`` already
-    (then False: an unchanged grade leaves the document unchanged)."""
-    if [(p.get("name"), p.text or "") for p in target.findall("property")] == wanted:
+def _unchanged(document: KdenliveDocument, target: ET.Element, mark: str,
+               wanted: list[tuple[str, str]], media_in: int) -> bool:
+    """Whether cinegrade's filter ``target`` already applies ``wanted``: the same properties; for
+    the live SOP/Sat the same CDL or keyframes, as :func:`live_cdl` reads them."""
+    have = [(p.get("name"), p.text or "") for p in target.findall("property")]
+    if have == wanted:
+        return True
+    wanted_props = dict(wanted)
+    if mark != CDL_MARK or wanted_props.get(CDL_MARK) != LIVE or prop(target, CDL_MARK) != LIVE:
         return False
+    return live_cdl(properties(target), media_in, document.frames) == \
+        live_cdl(wanted_props, media_in, document.frames)
+
+
+def _replace_properties(target: ET.Element, wanted: list[tuple[str, str]]) -> None:
     for child in list(target):
         target.remove(child)
     target.text = None
-    return True
+    for name, value in wanted:
+        set_prop(target, name, value)
+
+
+def media_in_point(clip: otio.schema.Clip, rate: float) -> int:
+    """The media frame (from the media's first frame, as MLT counts) of ``clip``'s in-point:
+    where a clip effect's keyframe 0 goes."""
+    start = clip.trimmed_range().start_time.value_rescaled_to(rate)
+    available = clip.media_reference.available_range if clip.media_reference is not None else None
+    if available is not None:
+        start -= available.start_time.value_rescaled_to(rate)
+    return max(round(start), 0)
 
 
 # -- guides -------------------------------------------------------------------------------------------
@@ -449,7 +456,7 @@ def new_project(timeline: otio.schema.Timeline, target_path: str | None = None,
                     "out": clock(placed.source_in + placed.length - 1)})
                 set_prop(entry, "kdenlive:id", prop(producer, "kdenlive:id"))
                 for effect in placed.clip.effects:
-                    _write_effect(entry, effect, ids, root_dir)
+                    _write_effect(entry, effect, ids, root_dir, media_in_point(placed.clip, rate))
                 cursor = placed.start + placed.length
             playlists.append(playlist)
         playlist, second = playlists
@@ -748,21 +755,17 @@ def _producer_properties(producer: ET.Element, clip: otio.schema.Clip, kdenlive_
 
 
 def _write_effect(parent: ET.Element, effect: otio.schema.Effect, ids: _Ids,
-                  base: str | None = None) -> None:
-    """Write a Kdenlive effect that came from a Kdenlive project, or cinegrade's grade."""
+                  base: str | None = None, media_in: int = 0) -> None:
+    """Write a Kdenlive effect that came from a Kdenlive project, or cinegrade's grade
+    (``media_in``: the media frame of the clip's in-point, for keyframes)."""
     if effect.effect_name == GRADE_EFFECT:
-        cube = (effect.metadata.get("cinegrade") or {}).get("cube")
-        if not cube:
+        filters = grade_filters(effect.metadata.get("cinegrade") or {}, base, media_in)
+        if not filters:
             raise KdenliveInputError(f"a {GRADE_EFFECT} effect has no metadata['cinegrade']['cube']")
-        settings = effect.metadata.get("cinegrade") or {}
-        element = ET.SubElement(parent, "filter", {"id": ids.next("filter")})
-        for name, value in lut_filter_properties(cube_path(cube, base),
-                                                 settings.get("interpolation", LUT_INTERPOLATION)):
-            set_prop(element, name, value)
-        if settings.get("cdl"):
-            cdl_element = ET.SubElement(parent, "filter", {"id": ids.next("filter")})
-            for name, value in sopsat_filter_properties(settings["cdl"]):
-                set_prop(cdl_element, name, value)
+        for _, wanted in filters:
+            element = ET.SubElement(parent, "filter", {"id": ids.next("filter")})
+            for name, value in wanted:
+                set_prop(element, name, value)
         return
     kdenlive = effect.metadata.get(KEY) or {}
     if not kdenlive.get("properties"):

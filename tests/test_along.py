@@ -1,7 +1,9 @@
 """Drift inside one shot: real H.264 shots made from a demo photograph with a camera move, a known
 creep injected frame by frame, decoded with PyAV along the shot, measured on the content the
-frames share and judged by ``creep_within_shot`` (the docstring examples of
-:mod:`cinegrade.analysis.along` and :mod:`cinegrade.continuity.creep` run in test_doctests.py)."""
+frames share and judged by the rule ``creep_within_shot`` (the docstring examples of
+:mod:`cinegrade.analysis.along`, :mod:`cinegrade.continuity.creep` and
+:mod:`cinegrade.grade.hold` run in test_doctests.py; the whole check and grade:
+test_within_shot.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ import pytest
 from cinegrade.analysis.along import AlongSettings, along_offsets, fit_creep, sample_along
 from cinegrade.colour.adaptation import NEUTRAL_CCT
 from cinegrade.colour.drift import Drift, apply_drift
-from cinegrade.continuity.creep import RULE, creep_within_shot, measure_frames
+from cinegrade.continuity.creep import measure_frames
+from cinegrade.continuity.rules import CheckInput, CreepWithinShot, check_continuity
 from cinegrade.demo.footage import Framing, ShotSpec, render_shot
 from cinegrade.media.frames import encode_clip
 from cinegrade.timeline.shots import MOVIE, STILL, FrameRange, Shot
@@ -52,7 +55,9 @@ def _findings(shot: Shot):
     assert not isinstance(sampled, str), sampled
     along = measure_frames(sampled)
     assert along.measured == len(along.offsets)  # every frame shares the picture with the start
-    return along, creep_within_shot(shot, along, scene="scene")
+    found = check_continuity(CheckInput((shot,), scenes={shot.index: "scene"}, along={shot.index: along}),
+                             rules=(CreepWithinShot(),))
+    return along, found
 
 
 def test_clean_shot_has_no_creep(tmp_path, frames) -> None:
@@ -67,7 +72,7 @@ def test_exposure_creep_is_found_with_its_sign_size_and_start(tmp_path, frames) 
     _, found = _findings(shot)
     assert [w.unit for w in found] == ["stops"], [w.message for w in found]
     (warning,) = found
-    assert warning.rule == RULE and warning.clip_index == 0 and warning.scene == "scene"
+    assert warning.rule == "creep_within_shot" and warning.clip_index == 0 and warning.scene == "scene"
     # size: linear ramps measure within 0.01 stop on the benchmark's stills; 10 % leaves room for
     # the codec and the fewer frames of a short shot
     assert warning.value == pytest.approx(-0.5, abs=0.05)
@@ -90,9 +95,11 @@ def test_white_balance_creep_is_found_with_its_sign_size_and_start(tmp_path, fra
     assert "from its frame" in warning.message
 
 
-def test_a_still_or_missing_media_is_not_measured(tmp_path) -> None:
+def test_a_still_a_short_shot_or_missing_media_is_not_measured(tmp_path) -> None:
     assert "one picture" in sample_along(_shot(tmp_path / "x.png", STILL))
     assert isinstance(sample_along(_shot(tmp_path / "missing.mp4")), str)
+    short = AlongSettings(min_duration=FRAMES + 1)
+    assert "too short to creep" in sample_along(_shot(tmp_path / "missing.mp4"), short)
 
 
 def test_saturation_creep_reads_as_a_percent_change(tmp_path, frames) -> None:

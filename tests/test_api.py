@@ -92,14 +92,14 @@ def test_kdenlive_parse_errors_are_otio_errors_too(tmp_path):
 
 def test_a_second_check_decodes_nothing_and_finds_the_same(timeline, tmp_path, monkeypatch):
     import cinegrade.analysis.run as analysis_run
-    import cinegrade.continuity.run as continuity_run
+    import cinegrade.correspondence.views as views_module
 
     work = cinegrade.ShotWork(jobs=1, cache_dir=tmp_path / "cache")
     first = cinegrade.check_timeline(timeline, work=work).to_json()
     viewed = []
-    real_views = continuity_run.shot_views
-    monkeypatch.setattr(continuity_run, "shot_views",
-                        lambda shots, *a, **k: viewed.extend(shots) or real_views(shots, *a, **k))
+    real_view = views_module.view_of
+    monkeypatch.setattr(views_module, "view_of",
+                        lambda shot, *a, **k: viewed.append(shot) or real_view(shot, *a, **k))
 
     def no_decoding(*args, **kwargs):
         raise AssertionError("a warm check decoded frames for statistics")

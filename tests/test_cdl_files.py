@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from pathlib import Path
 
 import numpy as np
@@ -44,7 +45,17 @@ def _assert_same_numbers(ours: CDL, theirs) -> None:
     assert ours.saturation == pytest.approx(theirs.getSat(), rel=1e-6)
 
 
-def test_every_sample_reads_as_opencolorio_reads_it(samples):
+def _v12_names(path: Path, folder: Path) -> Path:
+    """``path`` with the node names OpenColorIO does not know (SopNode, ASC_SOP, ASC_SAT) spelt
+    as ASC CDL v1.2 does: what the file says, as OpenColorIO reads it."""
+    text = re.sub(r"(</?)(?:SopNode|ASC_SOP)\b", r"\1SOPNode", path.read_text(encoding="utf-8"))
+    text = re.sub(r"(</?)ASC_SAT\b", r"\1SatNode", text)
+    spelt = folder / f"{next(_unique)}{path.suffix}"
+    spelt.write_text(text, encoding="utf-8")
+    return spelt
+
+
+def test_every_sample_reads_as_opencolorio_reads_it(samples, tmp_path):
     files = sorted((samples / "cdl").iterdir())
     assert len(files) >= 10
     for path in files:
@@ -53,7 +64,7 @@ def test_every_sample_reads_as_opencolorio_reads_it(samples):
         for correction in document.corrections:
             if document.kind != "cc" and not correction.id:
                 continue  # OpenColorIO addresses entries by id only
-            theirs, _ = _ocio_file(path, correction.id if document.kind != "cc" else None)
+            theirs, _ = _ocio_file(_v12_names(path, tmp_path), correction.id if document.kind != "cc" else None)
             _assert_same_numbers(correction.cdl, theirs)
 
 
@@ -82,11 +93,13 @@ def test_ids_descriptions_and_media_refs_as_in_the_samples(samples):
     assert cdl.corrections[0].decision_notes.viewing_description == "ColorDecision-level viewing description 1"
     # Kind comes from the root element, not the suffix:
     assert read_cdl_file(samples / "cdl" / "cdl_test_cc_file_with_extension.ccc").kind == "cc"
-    # SATNode is the v1.01 spelling of SatNode; ASC_SOP/ASC_SAT are EDL names, not elements,
-    # and are ignored as unknown elements (as OpenColorIO does).
+    # SATNode is the v1.01 spelling of SatNode; ASC_SOP/ASC_SAT (which OpenColorIO 2 ignores) are
+    # read as what they say, as cdl_convert reads them.
     assert read_cdl_file(samples / "cdl" / "cdl_test_SATNode.cc").corrections[0].cdl.saturation == 0.42
-    assert read_cdl_file(samples / "cdl" / "cdl_test_ASC_SAT.cc").corrections[0].cdl.saturation == 1.0
-    assert read_cdl_file(samples / "cdl" / "cdl_test_ASC_SOP.cc").corrections[0].cdl.slope == (1.0, 1.0, 1.0)
+    assert read_cdl_file(samples / "cdl" / "cdl_test_ASC_SAT.cc").corrections[0].cdl == \
+        CDL((1.1, 1.2, 1.3), (2.1, 2.2, 2.3), (3.1, 3.2, 3.3), 0.42)
+    assert read_cdl_file(samples / "cdl" / "cdl_test_ASC_SOP.cc").corrections[0].cdl == \
+        CDL((1.1, 1.2, 1.3), (2.1, 2.2, 2.3), (3.1, 3.2, 3.3), 0.42)
 
 
 @pytest.mark.parametrize("source", ["cdl_test1.ccc", "cdl_test1.cdl", "looks_context_test1.cdl"])
@@ -135,6 +148,13 @@ def test_written_file_is_atomic_and_cc_holds_one(tmp_path):
         write_cdl_file(tmp_path / "grade.xml", document)
     write_cdl_file(tmp_path / "two.ccc", document)
     assert [p.name for p in tmp_path.iterdir()] == ["two.ccc"]  # no temporary left behind
+    # OpenColorIO refuses a collection whose ids repeat, so it is never written
+    twice = CDLDocument((ColorCorrection(CDL(), "a"), ColorCorrection(CDL(saturation=0.5), "a")))
+    with pytest.raises(InputError, match="'a' appears more than once"):
+        write_cdl_file(tmp_path / "twice.ccc", twice)
+    with pytest.raises(InputError, match="U\\+0007"):
+        write_cdl_file(tmp_path / "bell.ccc", CDLDocument((ColorCorrection(CDL(), "a\x07"),)))
+    assert [p.name for p in tmp_path.iterdir()] == ["two.ccc"]
 
 
 @pytest.mark.parametrize("text, line, reason", [
@@ -146,6 +166,22 @@ def test_written_file_is_atomic_and_cc_holds_one(tmp_path):
      "</SOPNode>\n</ColorCorrection>", 3, "power"),
     ("<?xml version='1.0'?>\n<Timeline/>", 2, "not an ASC CDL"),
     ("<ColorCorrectionCollection>\n</ColorCorrectionCollection>", 1, "no ColorCorrection"),
+    # values where no reader looks are refused, never read as identity
+    ("<ColorCorrection>\n <SOP><Slope>1 1 1</Slope></SOP>\n</ColorCorrection>", 2, "<SOP> holds ASC CDL values"),
+    ("<ColorCorrection>\n <sopnode>\n <slope>2 2 2</slope></sopnode></ColorCorrection>", 2, "no SOP or Sat node"),
+    ("<ColorCorrection>\n <SOPNode><Slope>1 1 1</Slope><Offset>0 0 0</Offset><Power>1 1 1</Power>\n"
+     "<Saturation>0.5</Saturation></SOPNode></ColorCorrection>", 3, "<Saturation> in <SOPNode> is not read"),
+    ("<ColorCorrection>\n\n<Slope>2 2 2</Slope></ColorCorrection>", 3, "<Slope> in <ColorCorrection>"),
+    ("<ColorCorrection id='empty'>\n</ColorCorrection>", 1, "holds no SOPNode or SatNode"),
+    ("<ColorCorrection><SOPNode><Slope>1 1 1</Slope><Offset>0 0 0</Offset><Power>1 1 1</Power></SOPNode>\n"
+     "<ASC_SOP><Slope>1 1 1</Slope><Offset>0 0 0</Offset><Power>1 1 1</Power></ASC_SOP></ColorCorrection>",
+     2, "more than one <ASC_SOP>"),
+    ("<ColorDecisionList><ColorDecision><MediaRef ref='x.dpx'/>\n<ColorCorrectionRef ref='nowhere'/>"
+     "</ColorDecision></ColorDecisionList>", 2, "'nowhere'"),
+    ("<ColorDecisionList><ColorDecision>\n<ColorCorrectionRef/></ColorDecision></ColorDecisionList>", 2,
+     "no ref attribute"),
+    ("<ColorDecisionList><ColorDecision><ColorCorrection id='a'><SatNode><Saturation>1</Saturation></SatNode>"
+     "</ColorCorrection>\n<ColorCorrectionRef ref='a'/></ColorDecision></ColorDecisionList>", 2, "one ColorCorrection or"),
     ('<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]>\n'
      "<ColorCorrection><SatNode><Saturation>&lol2;</Saturation></SatNode></ColorCorrection>", 2, "refused"),
 ])

@@ -32,6 +32,7 @@ def timeline(tmp_path_factory) -> Path:
 def graded(timeline, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("graded") / "graded.otio"
     _ok("grade", str(timeline), "-o", str(out), "--method", "cdl", "--jobs", "1", "--no-cache")
+    _ok("export", str(out), "--ccc", str(out.with_suffix(".ccc")))  # grades for apply
     return out
 
 
@@ -66,6 +67,8 @@ def _arguments(name: str, timeline: Path, graded: Path, out: Path) -> list[str]:
         "grade": ["grade", str(timeline), "-o", str(out / "graded.otio"), *work],
         "export": ["export", str(graded), "--ccc", str(out / "grades.ccc")],
         "looks": ["looks"],
+        "apply": ["apply", str(timeline), "--cdl", str(graded.with_suffix(".ccc")),
+                  "-o", str(out / "applied.otio")],
     }[name]
 
 

@@ -86,41 +86,164 @@ def _filters(path) -> list[dict]:
             for entry in ET.parse(path).iter("entry") for f in entry.findall("filter")]
 
 
-def test_kdenlive_gets_apply_lut_and_a_disabled_sop_sat(tmp_path) -> None:
-    """Through the Kdenlive adapter a cdl grade becomes Apply LUT plus a disabled SOP/Sat with the
-    CDL in frei0r's 0..1 units (slope/20, offset/8 + 0.5, power/20, saturation/10); a re-run
-    updates both in place and a lut grade drops the SOP/Sat."""
-    from cinegrade.otio_plugins import kdenlive_adapter
-
+def _timeline(tmp_path, start: int = 0) -> tuple[otio.schema.Timeline, otio.schema.Clip]:
+    """One clip of 25 frames from media frame ``start`` of a 50-frame file."""
     rate = 25
     clip = otio.schema.Clip(
         name="b", media_reference=otio.schema.ExternalReference(
             target_url=str(tmp_path / "b.mp4"), available_range=otio.opentime.TimeRange(
                 otio.opentime.RationalTime(0, rate), otio.opentime.RationalTime(50, rate))),
-        source_range=otio.opentime.TimeRange(otio.opentime.RationalTime(0, rate),
+        source_range=otio.opentime.TimeRange(otio.opentime.RationalTime(start, rate),
                                              otio.opentime.RationalTime(25, rate)))
     timeline = otio.schema.Timeline(name="t", global_start_time=otio.opentime.RationalTime(0, rate))
     timeline.tracks.append(otio.schema.Track(name="V1", children=[clip]))
-    attach_grade(clip, _grade("cdl"), "t.grades/002-b.cube")
+    return timeline, clip
+
+
+def _ours(filters: list[dict]) -> list[str]:
+    return [f["mlt_service"] for f in filters if "cinegrade:grade" in f or "cinegrade:cdl" in f]
+
+
+def test_live_cdl_metadata_says_what_is_live() -> None:
+    """Method cdl asked live: the CDL is live, the .cube after it holds the rest (the look);
+    without the .cube after it (a look to carry) the single .cube carries the grade; a lut
+    match is never live."""
+    clip = _clip()
+    attach_grade(clip, _grade("cdl"), "o.grades/002-b.cube", "o.grades/002-b-after-cdl.cube", live=True)
+    meta = clip_grade(clip)
+    assert (meta["live"], meta["cube_after_cdl"], meta["cube"]) == \
+        ("cdl", "o.grades/002-b-after-cdl.cube", "o.grades/002-b.cube")
+    assert meta["keyframes"] is None and clip_cdl(clip) == CDL_FIT
+    attach_grade(clip, _grade("cdl"), "o.grades/002-b.cube", live=True)  # the look has no .cube
+    assert clip_grade(clip)["live"] is None and clip_grade(clip)["cube_after_cdl"] is None
+    attach_grade(clip, _grade("cdl"), "o.grades/002-b.cube", "after.cube")  # live not asked for
+    assert clip_grade(clip)["live"] is None
+    no_look = Grade(1, "b", _grade("cdl").match)
+    attach_grade(clip, no_look, "o.grades/002-b.cube", live=True)  # nothing follows the CDL
+    assert clip_grade(clip)["live"] == "cdl" and clip_grade(clip)["cube_after_cdl"] is None
+    attach_grade(clip, _grade("lut"), "o.grades/002-b.cube", "x.cube", live=True)
+    assert clip_grade(clip)["live"] is None
+
+
+def test_kdenlive_gets_a_live_sop_sat_then_the_look(tmp_path) -> None:
+    """Through the Kdenlive adapter a live cdl grade becomes an enabled SOP/Sat with the CDL in
+    frei0r's 0..1 units (slope/20, offset/8 + 0.5, power/20, saturation/10), then Apply LUT with
+    the look alone; without a look, no Apply LUT at all."""
+    from cinegrade.otio_plugins import kdenlive_adapter
+
+    timeline, clip = _timeline(tmp_path)
+    attach_grade(clip, _grade("cdl"), "t.grades/002-b.cube", "t.grades/002-b-after-cdl.cube", live=True)
     first = tmp_path / "t.kdenlive"
     kdenlive_adapter.write_to_file(timeline, first)
-    lut, sopsat = [f for f in _filters(first) if f["mlt_service"] in ("avfilter.lut3d", "frei0r.sopsat")]
-    assert lut["av.file"] == str(tmp_path / "t.grades" / "002-b.cube")
+    filters = _filters(first)
+    assert _ours(filters) == ["frei0r.sopsat", "avfilter.lut3d"]
+    sopsat, lut = filters
+    assert lut["av.file"] == str(tmp_path / "t.grades" / "002-b-after-cdl.cube")
     unit = pytest.approx
-    assert sopsat["disable"] == "1" and float(sopsat["rSlope"]) == unit(1.1 / 20, abs=1e-9)
+    assert "disable" not in sopsat and sopsat["cinegrade:cdl"] == "live"
+    assert float(sopsat["rSlope"]) == unit(1.1 / 20, abs=1e-9)
     assert float(sopsat["bOffset"]) == unit(-0.02 / 8 + 0.5, abs=1e-9)
     assert float(sopsat["saturation"]) == unit(0.09, abs=1e-9)
     assert float(sopsat["aSlope"]) == 0.05 and float(sopsat["bPower"]) == unit(1.1 / 20, abs=1e-9)
 
-    back = kdenlive_adapter.read_from_file(first)
+    attach_grade(clip, Grade(1, "b", _grade("cdl").match), "t.grades/002-b.cube", live=True)
+    bare = tmp_path / "bare.kdenlive"
+    kdenlive_adapter.write_to_file(timeline, bare)
+    assert _ours(_filters(bare)) == ["frei0r.sopsat"]
+    back = kdenlive_adapter.read_from_file(bare).find_clips()[0]
+    assert [e.effect_name for e in back.effects] == [EFFECT_NAME]  # the SOP/Sat is the grade
+    assert clip_cdl(back) == CDL_FIT and clip_grade(back)["cube_after_cdl"] is None
+
+
+def test_rerun_replaces_exactly_cinegrades_filters(tmp_path) -> None:
+    """Written into a Kdenlive project that carries the user's own SOP/Sat and Apply LUT: a
+    re-run updates cinegrade's filters in place, puts an old project's LUT-then-disabled-copy
+    into live order, and a lut grade leaves one Apply LUT; the user's filters never change."""
+    import xml.etree.ElementTree as ET
+
+    from cinegrade.otio_plugins import kdenlive_adapter
+
+    timeline, clip = _timeline(tmp_path)
+    attach_grade(clip, _grade("cdl"), "t.grades/002-b.cube")  # before live CDLs: LUT + disabled copy
+    old = tmp_path / "old.kdenlive"
+    kdenlive_adapter.write_to_file(timeline, old)
+    tree = ET.parse(old)
+    entry = next(e for e in tree.iter("entry") if e.findall("filter"))
+    for service, name, value in (("frei0r.sopsat", "rSlope", "0.07"), ("avfilter.lut3d", "av.file", "mine.cube")):
+        user = ET.SubElement(entry, "filter", {"id": f"user_{name}"})
+        for key, text in (("mlt_service", service), ("kdenlive_id", service), (name, value)):
+            ET.SubElement(user, "property", {"name": key}).text = text
+    tree.write(old)
+    users = [f for f in _filters(old) if "cinegrade:grade" not in f and "cinegrade:cdl" not in f]
+    assert _ours(_filters(old)) == ["avfilter.lut3d", "frei0r.sopsat"] and len(users) == 2
+
+    back = kdenlive_adapter.read_from_file(old)
+    attach_grade(back.find_clips()[0], _grade("cdl"), "t.grades/002-b.cube",
+                 "t.grades/002-b-after-cdl.cube", live=True)
+    live = tmp_path / "live.kdenlive"
+    kdenlive_adapter.write_to_file(back, live)
+    filters = _filters(live)
+    assert _ours(filters) == ["frei0r.sopsat", "avfilter.lut3d"]
+    assert [f for f in filters if "cinegrade:grade" not in f and "cinegrade:cdl" not in f] == users
+    assert "disable" not in filters[0] and filters[1]["av.file"].endswith("002-b-after-cdl.cube")
+
+    again = kdenlive_adapter.read_from_file(live)
+    kdenlive_adapter.write_to_file(again, tmp_path / "same.kdenlive")  # unchanged: the same text
+    assert (tmp_path / "same.kdenlive").read_text() == live.read_text()
     other = Grade(1, "b", Match(1, "b", "s", 0, "a", "cdl", "aligned", (0,) * 6, 1.0,
                                 cdl=CDL(saturation=1.5)), None)
-    attach_grade(back.find_clips()[0], other, "t.grades/002-b.cube")
-    second = tmp_path / "t2.kdenlive"
-    kdenlive_adapter.write_to_file(back, second)
-    sopsats = [f for f in _filters(second) if f["mlt_service"] == "frei0r.sopsat"]
-    assert len(sopsats) == 1 and float(sopsats[0]["saturation"]) == pytest.approx(0.15, abs=1e-9)
-    attach_grade(back.find_clips()[0], _grade("lut"), "t.grades/002-b.cube")
-    third = tmp_path / "t3.kdenlive"
-    kdenlive_adapter.write_to_file(back, third)
-    assert [f["mlt_service"] for f in _filters(third)].count("frei0r.sopsat") == 0
+    attach_grade(again.find_clips()[0], other, "t.grades/002-b.cube", live=True)
+    kdenlive_adapter.write_to_file(again, tmp_path / "sat.kdenlive")
+    filters = _filters(tmp_path / "sat.kdenlive")
+    assert _ours(filters) == ["frei0r.sopsat"] and float(filters[0]["saturation"]) == pytest.approx(0.15)
+    attach_grade(again.find_clips()[0], _grade("lut"), "t.grades/002-b.cube")
+    kdenlive_adapter.write_to_file(again, tmp_path / "lut.kdenlive")
+    filters = _filters(tmp_path / "lut.kdenlive")
+    assert _ours(filters) == ["avfilter.lut3d"]
+    assert [f for f in filters if "cinegrade:grade" not in f and "cinegrade:cdl" not in f] == users
+
+
+def test_reading_back_recovers_the_cdl_the_editor_left(tmp_path) -> None:
+    """The reader gives the live SOP/Sat back as the grade's CDL, also in the form Kdenlive
+    saves it (a keyframe at the clip's in-point, as a clock) and with a value the editor changed;
+    the match is rebuilt from it, and a rewrite keeps the editor's switch."""
+    import xml.etree.ElementTree as ET
+
+    from cinegrade.otio_plugins import kdenlive_adapter
+
+    timeline, clip = _timeline(tmp_path, start=10)
+    attach_grade(clip, _grade("cdl"), "t.grades/002-b.cube", "t.grades/002-b-after-cdl.cube", live=True)
+    written = tmp_path / "t.kdenlive"
+    kdenlive_adapter.write_to_file(timeline, written)
+    back = clip_grade(kdenlive_adapter.read_from_file(written).find_clips()[0])
+    assert back["live"] == "cdl" and back["method"] == "cdl" and back["keyframes"] is None
+    assert back["cube"] is None and back["cube_after_cdl"] == str(tmp_path / "t.grades/002-b-after-cdl.cube")
+    assert cdl_from(back) == CDL_FIT
+
+    tree = ET.parse(written)  # as Kdenlive saves it, the editor having turned red's slope to 1.3
+    sopsat = next(f for f in tree.iter("filter") if "sopsat" in ET.tostring(f, encoding="unicode"))
+    for element in sopsat.findall("property"):
+        if element.get("name") in ("rSlope", "gSlope", "saturation"):
+            value = {"rSlope": "0.065"}.get(element.get("name"), element.text)
+            element.text = f"00:00:00.400={value}"
+    ET.SubElement(sopsat, "property", {"name": "disable"}).text = "1"
+    tree.write(tmp_path / "edited.kdenlive")
+    edited = kdenlive_adapter.read_from_file(tmp_path / "edited.kdenlive")
+    meta = clip_grade(edited.find_clips()[0])
+    assert cdl_from(meta) == CDL((1.3, 1.0, 0.95), CDL_FIT.offset, CDL_FIT.power, 0.9)
+    assert clip_cdl(edited.find_clips()[0]) == cdl_from(meta)
+    match = match_from_metadata(1, "b", meta)
+    assert match.method == "cdl" and match.cdl == cdl_from(meta)
+    kdenlive_adapter.write_to_file(edited, tmp_path / "rewritten.kdenlive")
+    assert _filters(tmp_path / "rewritten.kdenlive") == _filters(tmp_path / "edited.kdenlive")
+    attach_grade(edited.find_clips()[0], _grade("cdl"), "t.grades/002-b.cube",
+                 "t.grades/002-b-after-cdl.cube", live=True)  # a re-run: new values, still off
+    kdenlive_adapter.write_to_file(edited, tmp_path / "rerun.kdenlive")
+    sopsat = _filters(tmp_path / "rerun.kdenlive")[0]
+    assert sopsat["disable"] == "1" and float(sopsat["rSlope"]) == pytest.approx(0.055)
+
+
+def cdl_from(meta: dict) -> CDL:
+    from cinegrade.timeline.effects import cdl_from_otio_metadata
+
+    return cdl_from_otio_metadata({"cdl": meta["cdl"]})

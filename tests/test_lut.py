@@ -236,19 +236,21 @@ def test_sizes_beyond_opencolorio_fall_back_to_colour_science(probes):
 
 
 @pytest.mark.parametrize("kind", ["3d", "3d-domain", "3x1d", "float32"])
-def test_cube_writer_gives_colour_sciences_bytes(kind, tmp_path):
-    """The fast .cube writer is byte-identical to colour-science's Iridas writer."""
+def test_cube_writer_gives_colour_sciences_bytes_and_reads_back_as_written(kind, tmp_path):
+    """The fast .cube writer is byte-identical to colour-science's Iridas writer; what it writes
+    (six decimals, never an exponent) reads back as written, here and in colour-science."""
     import colour
-    from colour.io import write_LUT_IridasCube
+    from colour.io import read_LUT_IridasCube, write_LUT_IridasCube
 
-    from cinegrade.media.cube import DECIMALS, write_cube
+    from cinegrade.media.cube import DECIMALS
 
     rng = np.random.default_rng(7)
     if kind.startswith("3d"):
         domain = np.array([[-0.1, -0.2, -0.05], [1.5, 3.0, 1.2]]) if kind == "3d-domain" else None
-        lut = colour.LUT3D(colour.LUT3D.linear_table(17, domain) ** 0.8 - 0.01 * rng.random((17,) * 3 + (3,)),
+        lut = colour.LUT3D(np.abs(colour.LUT3D.linear_table(17, domain)) ** 0.8 - 0.01 * rng.random((17,) * 3 + (3,)),
                            'a "quoted" look', domain if domain is not None else np.array([[0, 0, 0], [1, 1, 1]]),
                            comments=["first", "second"])
+        lut.table[0, 0, 0] = (4.4e-05, 1e-9, -3e-7)  # "%g" would write exponents here
     elif kind == "3x1d":
         lut = colour.LUT3x1D(colour.LUT3x1D.linear_table(1024) ** 2.2, "curve")
     else:
@@ -259,3 +261,21 @@ def test_cube_writer_gives_colour_sciences_bytes(kind, tmp_path):
     reference.name = reference.name.replace('"', "'")
     write_LUT_IridasCube(reference, str(theirs), decimals=DECIMALS)
     assert ours.read_bytes() == theirs.read_bytes()
+    assert "e-" not in ours.read_text() and "e+" not in ours.read_text()
+    for again in (read_LUT_IridasCube(str(ours)), read_cube(ours)):
+        assert type(again) is type(lut)
+        np.testing.assert_array_equal(again.table, np.round(lut.table, DECIMALS))
+        assert again.name == reference.name and list(again.comments) == list(lut.comments)
+
+
+def test_cube_writer_refuses_what_no_reader_holds(tmp_path):
+    import colour
+
+    lut = colour.LUT3D(colour.LUT3D.linear_table(3))
+    lut.table[1, 1, 1] = (np.nan, 0, 0)
+    with pytest.raises(ValueError, match="NaN"):
+        write_cube(lut, tmp_path / "nan.cube")
+    lut.table[1, 1, 1] = (1e39, 0, 0)
+    with pytest.raises(InputError, match="float32"):
+        write_cube(lut, tmp_path / "huge.cube")
+    assert not list(tmp_path.iterdir())

@@ -18,6 +18,7 @@ from cinegrade.analysis.sampler import (
     read_image,
     sample_positions,
     sample_shots,
+    sample_shots_twice,
     shot_identity,
 )
 from cinegrade.media import frames as video_frames
@@ -124,6 +125,37 @@ def test_exact_frames_across_keyframes_with_one_open(numbered_clip, monkeypatch)
         dense = [number_of(rgb) for rgb in samples.dense_frames]
         assert dense == list(range(middle - 5, middle + 1))
         assert all(rgb.dtype == np.float32 and rgb.shape == (48, 64, 3) for rgb in samples.frames)
+
+
+@pytest.mark.parametrize("fast", [False, True])
+def test_two_samplings_in_one_sweep_equal_each_alone(numbered_clip, monkeypatch, fast):
+    shots = shots_from_timeline(timeline_of((str(numbered_clip), 30, 40),
+                                            (str(numbered_clip), 5, 20),
+                                            (str(numbered_clip), 0, 72)))
+    first = SampleSettings(samples=5, width=64, dense=6, dense_width=16, fast=fast)
+    second = SampleSettings(samples=3, width=32, dense=12, dense_width=8, fast=fast)
+    alone = [{shot.index: samples for shot, samples in sample_shots(shots, how)}
+             for how in (first, second)]
+    decoded = []
+    real_decode_to = video_frames.VideoStream.decode_to
+    monkeypatch.setattr(video_frames.VideoStream, "decode_to",
+                        lambda self, n: decoded.append(n) or real_decode_to(self, n))
+    together = list(sample_shots_twice(shots, first, second))
+    assert sorted(shot.index for shot, _, _ in together) == sorted(s.index for s in shots)
+    for shot, one, two in together:
+        for got, want in ((one, alone[0][shot.index]), (two, alone[1][shot.index])):
+            assert got.frame_numbers == want.frame_numbers
+            assert len(got.frames) == len(want.frames) and len(got.dense_frames) == len(want.dense_frames)
+            for a, b in zip(got.frames + got.dense_frames, want.frames + want.dense_frames):
+                assert a.shape == b.shape and np.array_equal(a, b)
+    if not fast:  # every wanted frame decoded once, for both samplings
+        assert len(decoded) == len(set(decoded))
+
+
+def test_two_samplings_of_bad_media_give_both_reasons(tmp_path):
+    shots = shots_from_timeline(timeline_of((str(tmp_path / "missing.mp4"), 0, 10)))
+    [(shot, one, two)] = sample_shots_twice(shots, SampleSettings(), SampleSettings(samples=3))
+    assert isinstance(one, str) and one == two
 
 
 @pytest.mark.parametrize("fast", [False, True])

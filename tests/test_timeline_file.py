@@ -246,6 +246,24 @@ def test_write_is_atomic_refuses_overwrite_and_keeps_a_backup(samples, tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.otio", "cut.otio.bak"]
 
 
+def test_otioz_writer_that_refuses_existing_files_writes(samples, tmp_path):
+    timeline = read_timeline(samples / "edl/cdl.edl")
+    write_timeline(timeline, tmp_path / "cut.otioz")
+    assert [c.name for c in read_timeline(tmp_path / "cut.otioz").find_clips()] == \
+        [c.name for c in timeline.find_clips()]
+
+
+def test_a_file_only_its_own_reader_refuses_is_written_and_said(samples, tmp_path):
+    """cmx_3600 writes this timeline as an EDL its own reader refuses (an AttributeError inside
+    it): other programs read it, so it is written, and what is carried says it was not measured.
+    (An EDL whose CDLs would not read back is refused: tests/test_interchange.py.)"""
+    timeline = read_timeline(samples / "edl/python-edl_test_25.edl", rate=25, ignore_timecode_mismatch=True)
+    write_timeline(timeline, tmp_path / "out.edl", rate=25)
+    assert (tmp_path / "out.edl").is_file()
+    [said] = carry_report(timeline, "cmx_3600", rate=25)
+    assert "cannot read back what it wrote" in said
+
+
 def test_failed_write_leaves_nothing(samples, tmp_path):
     timeline = read_timeline(samples / "otio/effects.otio")
     with pytest.raises(InputError, match="cannot write"):

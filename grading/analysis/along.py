@@ -17,7 +17,7 @@ Three steps, the first the I/O edge, the others pure:
    (:mod:`cinegrade.media.frames`) at :attr:`~AlongSettings.width` px.
 2. :func:`measure_along` — each sampled frame against the reference frames through a
    :data:`FrameDrift` (the aligned shared-pixel fit lives a layer up, in correspondence, so it is
-   passed in: :class:`cinegrade.continuity.creep.SharedPixelDrift`). A frame that shares too
+   passed in: :class:`cinegrade.correspondence.within_shot.SharedPixelDrift`). A frame that shares too
    little with the start (the content moved on) is chained through the nearest earlier frame
    measured (drift parameters add: the model is near-additive for drifts this small).
 3. :func:`fit_creep` — per component, a hinge: flat until a start frame, then a straight ramp
@@ -55,18 +55,41 @@ class AlongSettings:
     """How a shot is sampled along its length. Defaults: every 6th frame (¼ s at 24 fps: a creep
     over seconds is followed, sample-to-sample wobble is flicker), at least 12 samples (2 s
     shots are sampled every 2–3 frames), at most 60 (a 60 s shot every second), 320 px (what
-    the cut measure aligns at), the first 3 frames pooled as the start."""
+    the cut measure aligns at), the first 3 frames pooled as the start; shots shorter than
+    ``min_duration`` frames (1 s at 24 fps) are not measured: over fewer frames a creep cannot
+    be told from a wobble (the 12 samples would be every frame), and the cut rules' flicker
+    covers them."""
 
     step: int = 6
     min_samples: int = 12
     max_samples: int = 60
     width: int = 320
     reference: int = 3
+    min_duration: int = 24
 
     def __post_init__(self) -> None:
         if self.step < 1 or self.min_samples < 2 or self.max_samples < self.min_samples \
-                or self.width < 16 or self.reference < 1:
+                or self.width < 16 or self.reference < 1 or self.min_duration < 1:
             raise ValueError(f"impossible along-shot settings: {self}")
+
+
+def unmeasurable(shot: Shot, settings: AlongSettings = AlongSettings()) -> str | None:
+    """Why ``shot`` is not measured along its length (no local media, a still, shorter than
+    ``settings.min_duration`` frames), or None when it is (its media may still fail to read).
+
+    >>> from cinegrade.timeline.shots import FrameRange
+    >>> s = Shot(0, 0, "V1", "video", 0, "a", MOVIE, "/a.mp4", None, FrameRange(0, 12, 24.0),
+    ...          FrameRange(0, 12, 24.0), None, None, True, None, (0,))
+    >>> unmeasurable(s)
+    'the shot is shorter than 24 frames: too short to creep'
+    """
+    if shot.media_path is None or shot.media_kind not in (MOVIE, IMAGE_SEQUENCE, STILL):
+        return f"no local media ({shot.media_kind})"
+    if shot.media_kind == STILL:
+        return "a still holds one picture: nothing drifts along it"
+    if shot.source.duration < settings.min_duration:
+        return f"the shot is shorter than {settings.min_duration} frames: too short to creep"
+    return None
 
 
 def along_offsets(duration: int, settings: AlongSettings = AlongSettings()) -> tuple[int, ...]:
@@ -120,7 +143,7 @@ def sample_along(shot: Shot, settings: AlongSettings = AlongSettings()) -> Along
     """The I/O edge: ``shot``'s frames along its source range, decoded exactly with PyAV
     (movies; :func:`cinegrade.media.frames.decode_frames`) or read with Pillow (image
     sequences), downscaled to ``settings.width``; a string says why not (bad media never
-    raises; a still has one picture and cannot drift)."""
+    raises; :func:`unmeasurable` shots are not read)."""
     from cinegrade.analysis.sampler import media_frame, read_image
     from cinegrade.errors import InputError
     from cinegrade.media.frames import decode_frames, open_video
@@ -129,12 +152,9 @@ def sample_along(shot: Shot, settings: AlongSettings = AlongSettings()) -> Along
     offsets = sorted(set(along_offsets(duration, settings)) | set(range(min(settings.reference,
                                                                            duration))))
     reference = tuple(range(min(settings.reference, duration)))
-    if shot.media_path is None or shot.media_kind not in (MOVIE, IMAGE_SEQUENCE, STILL):
-        return f"no local media ({shot.media_kind})"
-    if shot.media_kind == STILL:
-        return "a still holds one picture: nothing drifts along it"
-    if not offsets:
-        return "the shot is shorter than a frame"
+    why = unmeasurable(shot, settings)
+    if why is not None:
+        return why
     if shot.media_kind == IMAGE_SEQUENCE:
         first_file = shot.sequence_start or 0
         rate = shot.available.rate if shot.available is not None else shot.source.rate
@@ -326,8 +346,9 @@ def fit_hinge(offsets: Sequence[float], values: Sequence[float], errors: Sequenc
     median per-frame error): the scatter about the ramp says how well it is known, whatever
     its cause (weighting frames by their errors measured worse on the benchmark: the fit's
     formal errors miss the misregistration that dominates on moving content). Searching the
-    start makes ``significance`` optimistic on a flat curve; the
-    thresholds of :mod:`cinegrade.continuity.creep` are set on clean shots with that in them.
+    start makes ``significance`` optimistic on a flat curve; the within-shot thresholds of
+    :class:`cinegrade.continuity.rules.ContinuitySettings` are set on clean shots with that in
+    them.
 
     >>> t = np.arange(0, 61, 5)
     >>> creep = fit_hinge(t, np.clip((t - 20) / 40, 0, 1) * 0.5, np.full(len(t), 0.01), 61, "x", "stops")

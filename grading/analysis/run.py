@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from cinegrade.analysis.cache import StatsCache, cache_key
-from cinegrade.analysis.sampler import SampleSettings, sample_shots, shot_identity
+from cinegrade.analysis.sampler import SampleSettings, ShotSamples, sample_shots, sample_shots_twice, shot_identity
 from cinegrade.analysis.stats import ShotStats, shot_stats
 from cinegrade.timeline.shots import IMAGE_SEQUENCE, MOVIE, STILL, Shot
 
@@ -37,22 +37,45 @@ class ShotAnalysis:
     stats: ShotStats
     frames: tuple[int, ...] = ()
     cached: bool = False
+    #: what :class:`Also`'s ``make`` gave for the shot's second sampling (None: not asked, cached
+    #: statistics, or media that could not be read)
+    extra: object = None
 
 
-def analyse_group(shots: Sequence[Shot], settings: SampleSettings
-                  ) -> list[tuple[int, ShotStats, tuple[int, ...]]]:
+@dataclass(frozen=True)
+class Also:
+    """A second sampling of some shots, made in the same decoding sweep as their statistics'
+    (:func:`~cinegrade.analysis.sampler.sample_shots_twice`): ``make(shot, samples)`` (a
+    picklable, module-level function, run where the sampling runs) turns each wanted shot's
+    samples at ``settings`` into what the caller needs (e.g. a view for correspondence)."""
+
+    settings: SampleSettings
+    make: Callable[[Shot, ShotSamples], object]
+    wanted: frozenset[int]
+
+
+def analyse_group(shots: Sequence[Shot], settings: SampleSettings, also: Also | None = None
+                  ) -> list[tuple[int, ShotStats, tuple[int, ...], object]]:
     """Sample and measure shots of one media file (one open): ``(shot.index, stats, media
-    frames)`` each. Never raises for a bad shot: its stats carry the reason."""
+    frames, extra)`` each, ``extra`` being ``also.make``'s result for the shots ``also`` wants
+    (sampled in the same sweep), else None. Never raises for a bad shot: its stats carry the
+    reason."""
     results = []
-    for shot, samples in sample_shots(shots, settings):
+    twice = [s for s in shots if also is not None and s.index in also.wanted]
+    once = [s for s in shots if also is None or s.index not in also.wanted]
+    sampled = [(shot, samples, None) for shot, samples in sample_shots(once, settings)]
+    if twice:
+        sampled += list(sample_shots_twice(twice, settings, also.settings))
+    for shot, samples, second in sampled:
+        extra = None if second is None or isinstance(second, str) else also.make(shot, second)
         if isinstance(samples, str):
-            results.append((shot.index, ShotStats.not_analysed(samples), ()))
+            results.append((shot.index, ShotStats.not_analysed(samples), (), extra))
             continue
         try:
             stats = shot_stats(samples.frames, samples.dense_frames)
         except (ValueError, ArithmeticError, MemoryError) as error:
             stats = ShotStats.not_analysed(f"statistics failed ({error})")
-        results.append((shot.index, stats, samples.frame_numbers))
+        results.append((shot.index, stats, samples.frame_numbers, extra))
     return results
 
 
@@ -63,6 +86,7 @@ def analyse_shots(
     cache: StatsCache | None = None,
     progress: Callable[[int], None] | None = None,
     workers: int | None = None,
+    also: Also | None = None,
 ) -> list[ShotAnalysis]:
     """Statistics of every shot, in the order given.
 
@@ -71,6 +95,9 @@ def analyse_shots(
     cut the work (default: the executor's ``_max_workers`` where it has one, as the standard
     pools do, else the number of CPUs). ``cache``: read before, written after (None: no
     cache). ``progress(n)`` is called as n more shots are done.
+
+    ``also``: a second sampling of the shots it wants, in the same sweep, for those whose
+    statistics are not cached (:attr:`ShotAnalysis.extra`).
 
     Never raises for bad media or a worker that dies: those shots' stats are
     :meth:`~cinegrade.analysis.stats.ShotStats.not_analysed` with the reason.
@@ -115,9 +142,9 @@ def analyse_shots(
         step = -(-len(group) // pieces)
         tasks.extend(group[i:i + step] for i in range(0, len(group), step))
 
-    def finish(results: list[tuple[int, ShotStats, tuple[int, ...]]]) -> None:
-        for index, stats, frames in results:
-            done[index] = ShotAnalysis(by_index[index], stats, frames)
+    def finish(results: list[tuple[int, ShotStats, tuple[int, ...], object]]) -> None:
+        for index, stats, frames, extra in results:
+            done[index] = ShotAnalysis(by_index[index], stats, frames, extra=extra)
             if cache is not None and stats.analysed:
                 cache.put(keys[index], stats, frames)
         if progress:
@@ -125,13 +152,13 @@ def analyse_shots(
 
     if executor is None:
         for task in tasks:
-            finish(analyse_group(task, settings))
+            finish(analyse_group(task, settings, also))
     else:
         pending: dict[concurrent.futures.Future, list[Shot]] = {}
         queue = iter(tasks)
         while True:
             for task in queue:
-                pending[executor.submit(analyse_group, task, settings)] = task
+                pending[executor.submit(analyse_group, task, settings, also)] = task
                 if len(pending) >= MAX_IN_FLIGHT:
                     break
             if not pending:
@@ -144,6 +171,6 @@ def analyse_shots(
                     results = future.result()
                 except Exception as error:  # noqa: BLE001 - a worker died (e.g. a decoder crash)
                     reason = f"analysis failed ({type(error).__name__}: {error})"
-                    results = [(s.index, ShotStats.not_analysed(reason), ()) for s in task]
+                    results = [(s.index, ShotStats.not_analysed(reason), (), None) for s in task]
                 finish(results)
     return [done[shot.index] for shot in shots]

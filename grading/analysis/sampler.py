@@ -84,7 +84,7 @@ class ShotSamples:
 class SampleRequest:
     """Which media frames one shot needs: ``samples`` spread over it and a ``dense`` run."""
 
-    key: int
+    key: int | tuple
     samples: tuple[int, ...]
     dense: tuple[int, ...]
 
@@ -119,7 +119,7 @@ def media_frame(frame: int, source: FrameRange, available: FrameRange | None,
 
 
 def request_for(shot: Shot, settings: SampleSettings, media_rate: float | Fraction,
-                key: int | None = None) -> SampleRequest:
+                key: int | tuple | None = None) -> SampleRequest:
     """The media frames (numbered from 0 at ``media_rate``) the sampler must read for ``shot``:
     :func:`sample_positions` of its source range, and a run of ``settings.dense`` consecutive
     frames ending at the middle sample (none for shots under 3 frames or a run under 3). ``key``
@@ -167,38 +167,79 @@ def sample_shots(shots: Sequence[Shot], settings: SampleSettings
         yield from _sample_movie(shots, settings)
 
 
+def sample_shots_twice(shots: Sequence[Shot], settings: SampleSettings, also: SampleSettings
+                       ) -> Iterator[tuple[Shot, ShotSamples | str, ShotSamples | str]]:
+    """:func:`sample_shots` of ``shots`` (one media file) with ``settings`` and with ``also``
+    at once: ``(shot, samples, also's samples)`` each (a string says why not). A movie is
+    decoded in one sweep over the union of both samplings' frames (each frame converted once
+    per width), so asking for two samplings costs one decode, not two; the samples are those
+    :func:`sample_shots` gives for each settings alone."""
+    if not shots:
+        return
+    first = shots[0]
+    if first.media_kind != MOVIE or first.media_path is None \
+            or any(s.media_path != first.media_path or s.media_kind != MOVIE for s in shots):
+        once = dict((s.index, r) for s, r in sample_shots(shots, settings))
+        twice = dict((s.index, r) for s, r in sample_shots(shots, also))
+        for shot in shots:
+            yield shot, once[shot.index], twice[shot.index]
+        return
+    pending: dict[int, ShotSamples | str] = {}
+    for key, result in _sample_movie(shots, (settings, also)):
+        index, which = key
+        if index in pending:
+            other = pending.pop(index)
+            first_result, second = (result, other) if which == 0 else (other, result)
+            yield next(s for s in shots if s.index == index), first_result, second
+        else:
+            pending[index] = result
+
+
 # --- movies -------------------------------------------------------------------------------
 
 
-def _sample_movie(shots: Sequence[Shot], settings: SampleSettings
-                  ) -> Iterator[tuple[Shot, ShotSamples | str]]:
+def _sample_movie(shots: Sequence[Shot], settings: SampleSettings | tuple[SampleSettings, ...]
+                  ) -> Iterator[tuple]:
+    """``(shot, samples or why not)`` of shots of one movie; with a tuple of settings,
+    ``((shot.index, i), samples or why not)`` for the i-th settings, all in one sweep."""
     import av
 
     from cinegrade.media.frames import open_video
+
+    several = isinstance(settings, tuple)
+    choices = settings if several else (settings,)
+    keys = [(shot.index, i) if several else shot.index for shot in shots for i in range(len(choices))]
+
+    def fail(reason: str):
+        for shot in shots:
+            for i in range(len(choices)):
+                yield ((shot.index, i) if several else shot), reason
 
     path = shots[0].media_path
     try:
         container, stream = open_video(path)
     except InputError as error:
-        for shot in shots:
-            yield shot, error.reason
+        yield from fail(error.reason)
         return
     except OSError as error:
-        for shot in shots:
-            yield shot, f"cannot open the media ({error.strerror or error})"
+        yield from fail(f"cannot open the media ({error.strerror or error})")
         return
     with container:
-        reader = _MovieReader(container, stream, settings)
+        reader = _MovieReader(container, stream, choices[0])
         by_index = {shot.index: shot for shot in shots}
-        requests = [request_for(shot, settings, reader.rate) for shot in shots]
+        wanted = [(shot, i, how) for shot in shots for i, how in enumerate(choices)]
+        requests = [request_for(shot, how, reader.rate, (shot.index, i) if several else None)
+                    for shot, i, how in wanted]
+        left = set(keys)
         try:
-            for key, result in reader.read_all(requests):
-                yield by_index.pop(key), result
+            for key, result in reader.read_all(requests, [how for _, _, how in wanted]):
+                left.discard(key)
+                yield (key if several else by_index[key]), result
         except (av.FFmpegError, InputError, ValueError, MemoryError) as error:
             reason = error.reason if isinstance(error, InputError) else \
                 f"cannot decode the media ({error})"
-            for shot in list(by_index.values()):
-                yield shot, reason
+            for key in sorted(left, key=str):
+                yield (key if several else by_index[key]), reason
 
 
 class _MovieReader(VideoStream):
@@ -208,9 +249,7 @@ class _MovieReader(VideoStream):
     def __init__(self, container, stream, settings: SampleSettings):
         super().__init__(container, stream)
         self.settings = settings
-        self.size: tuple[int, int] | None = None
-        self.dense_size: tuple[int, int] | None = None
-        self.reformatters: dict[bool, object] = {}  # dense or not -> its own swscale context
+        self.reformatters: dict[int, object] = {}  # width -> its own swscale context
 
     def check(self, request: SampleRequest) -> None:
         """:class:`InputError` if the request reaches outside the media."""
@@ -221,79 +260,82 @@ class _MovieReader(VideoStream):
         if numbers and min(numbers) < 0:
             raise InputError(f"the shot starts before the media (frame {min(numbers)})")
 
-    def read_all(self, requests: Sequence[SampleRequest]
+    def read_all(self, requests: Sequence[SampleRequest],
+                 settings: Sequence[SampleSettings] | None = None
                  ) -> Iterator[tuple[int, ShotSamples | str]]:
-        """(key, samples or why not) for every request. Exact mode merges all requests' frames
-        and decodes them in one forward sweep (shots cut from one take overlap), converting each
-        frame once per size it is needed at; a shot is yielded, and the frames no later shot
-        needs are dropped, as soon as the sweep has passed its last frame."""
+        """(key, samples or why not) for every request, each read with its own ``settings``
+        (default: the reader's) — so one sweep serves samplings of several sizes. Exact mode
+        merges all requests' frames and decodes them in one forward sweep (shots cut from one
+        take overlap), converting each frame once per width it is needed at; a shot is
+        yielded, and the frames no later shot needs are dropped, as soon as the sweep has
+        passed its last frame."""
+        settings = list(settings) if settings is not None else [self.settings] * len(requests)
         valid = []
-        for request in requests:
+        for request, how in zip(requests, settings):
             try:
                 self.check(request)
             except InputError as error:
                 yield request.key, error.reason
                 continue
             if request.samples or request.dense:
-                valid.append(request)
+                valid.append((request, how))
             else:
                 yield request.key, "the shot is shorter than a frame"
-        if self.settings.fast and self.keyframes:
-            for request in valid:
-                yield request.key, self._read_fast(request)
+        if any(how.fast for _, how in valid) and self.keyframes:
+            for request, how in valid:
+                yield request.key, self._read_fast(request, how)
             return
-        big = {n for r in valid for n in r.samples}
-        small = {n for r in valid for n in r.dense}
-        waiting = sorted(valid, key=lambda r: max(r.samples + r.dense))
-        frames: dict[int, tuple[int, np.ndarray]] = {}
-        dense: dict[int, np.ndarray] = {}
-        for number in sorted(big | small):
+        widths: dict[int, set[int]] = {}
+        for request, how in valid:
+            for n in request.samples:
+                widths.setdefault(n, set()).add(how.width)
+            for n in request.dense:
+                widths.setdefault(n, set()).add(how.dense_width)
+        waiting = sorted(valid, key=lambda item: max(item[0].samples + item[0].dense))
+        converted: dict[tuple[int, int], np.ndarray] = {}
+        decoded: dict[int, int] = {}  # wanted number -> the number decoded for it
+        for number in sorted(widths):
             frame = self.decode_to(number)
-            if number in big:
-                frames[number] = (self.current, self._rgb(frame))
-            if number in small:
-                dense[number] = self._rgb(frame, dense=True)
-            while waiting and max(waiting[0].samples + waiting[0].dense) <= number:
-                request = waiting.pop(0)
+            decoded[number] = self.current
+            for width in widths[number]:
+                converted[(number, width)] = self._rgb(frame, width)
+            while waiting and max(waiting[0][0].samples + waiting[0][0].dense) <= number:
+                request, how = waiting.pop(0)
                 yield request.key, ShotSamples(
-                    tuple(frames[n][1] for n in request.samples),
-                    tuple(frames[n][0] for n in request.samples),
-                    tuple(dense[n] for n in request.dense))
-                still = {n for r in waiting for n in r.samples + r.dense}
-                frames = {n: v for n, v in frames.items() if n in still}
-                dense = {n: v for n, v in dense.items() if n in still}
+                    tuple(converted[(n, how.width)] for n in request.samples),
+                    tuple(decoded[n] for n in request.samples),
+                    tuple(converted[(n, how.dense_width)] for n in request.dense))
+                still = {n for r, _ in waiting for n in r.samples + r.dense}
+                converted = {k: v for k, v in converted.items() if k[0] in still}
 
-    def _read_fast(self, request: SampleRequest) -> ShotSamples:
+    def _read_fast(self, request: SampleRequest, settings: SampleSettings) -> ShotSamples:
         frames, got = [], []
         for number in request.samples:
             frame = self.seek_keyframe(self.nearest_keyframe(number))
             if got and self.current == got[-1]:
                 continue  # one keyframe nearest several samples
-            frames.append(self._rgb(frame))
+            frames.append(self._rgb(frame, settings.width))
             got.append(self.current)
         dense = []
         if request.dense:
             frame = self.seek_keyframe(self.nearest_keyframe(request.dense[0]))
-            dense.append(self._rgb(frame, dense=True))
+            dense.append(self._rgb(frame, settings.dense_width))
             for _ in range(len(request.dense) - 1):
                 frame = next(self.frames, None)
                 if frame is None:
                     break
-                dense.append(self._rgb(frame, dense=True))
+                dense.append(self._rgb(frame, settings.dense_width))
         return ShotSamples(tuple(frames), tuple(got), tuple(dense))
 
-    def _rgb(self, frame, dense: bool = False) -> np.ndarray:
+    def _rgb(self, frame, width: int) -> np.ndarray:
         from av.video.reformatter import VideoReformatter
 
         from cinegrade.media.frames import rgb_from_frame
 
-        if self.size is None:
-            self.size = _scaled_size(frame.width, frame.height, self.settings.width)
-            self.dense_size = _scaled_size(frame.width, frame.height, self.settings.dense_width)
-        if dense not in self.reformatters:
-            self.reformatters[dense] = VideoReformatter()
-        return rgb_from_frame(frame, self.dense_size if dense else self.size,
-                              reformatter=self.reformatters[dense])
+        if width not in self.reformatters:
+            self.reformatters[width] = VideoReformatter()
+        return rgb_from_frame(frame, _scaled_size(frame.width, frame.height, width),
+                              reformatter=self.reformatters[width])
 
 
 # --- stills and image sequences -----------------------------------------------------------
@@ -301,40 +343,16 @@ class _MovieReader(VideoStream):
 
 def read_image(path: str | os.PathLike, width: int) -> np.ndarray:
     """An image file as display-referred R'G'B' float32 (H, W, 3) in [0, 1], downscaled (box
-    filter) to at most ``width`` pixels wide. The file's code values are taken as Rec.709
-    display-referred (sRGB files share the primaries; their slightly different curve is not
-    converted); 16-bit files keep their precision; alpha is dropped; greyscale is repeated.
-    Float ("F") images are taken as they are, then clipped. Pillow's exceptions pass through
-    (``OSError``, ``UnidentifiedImageError``...)."""
-    from PIL import Image
+    filter) to at most ``width`` pixels wide: :func:`cinegrade.media.stills.read_still`
+    (:class:`InputError` naming the file for one that cannot be read)."""
+    from cinegrade.media.stills import read_still
 
-    with Image.open(path) as image:
-        image.load()
-        if image.mode in ("I;16", "I;16B", "I;16L", "I"):
-            values = np.asarray(image, dtype=np.float32) / 65535.0
-            rgb = np.repeat(values[..., None], 3, axis=2)
-        elif image.mode == "F":
-            rgb = np.repeat(np.asarray(image, dtype=np.float32)[..., None], 3, axis=2)
-        else:
-            rgb = np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0
-    height, full_width = rgb.shape[:2]
-    size = _scaled_size(full_width, height, width)
-    if size != (full_width, height):
-        rgb = _box_downscale(rgb, size)
-    return np.clip(rgb, 0.0, 1.0).astype(np.float32, copy=False)
-
-
-def _box_downscale(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    from PIL import Image
-
-    planes = [np.asarray(Image.fromarray(rgb[..., c].astype(np.float32), mode="F")
-                         .resize(size, Image.Resampling.BOX)) for c in range(3)]
-    return np.stack(planes, axis=-1)
+    return read_still(path, width)
 
 
 def _image_error(error: Exception) -> str:
-    if isinstance(error, FileNotFoundError):
-        return f"missing image {error.filename}"
+    if isinstance(error, InputError):
+        return error.reason if error.reason != "no such image file" else f"missing image {error.path}"
     return f"cannot read the image ({error})"
 
 

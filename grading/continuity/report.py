@@ -13,11 +13,12 @@ import base64
 import html
 import io
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
+from cinegrade.continuity.creep import READINGS, creep_readings, in_unit, reading_series
 from cinegrade.continuity.rules import ERROR, ContinuityWarning
 
 #: Thumbnail width in pixels.
@@ -89,6 +90,131 @@ def line_plot_svg(title: str, unit: str, xs: Sequence[float], ys: Sequence[float
     return "".join(parts)
 
 
+def series_plot_svg(title: str, unit: str, series: Sequence[tuple], width: int = 360,
+                    height: int = 170, x_label: str = "frame", min_span: float = 0.0) -> str:
+    """An inline SVG chart of several series, each ``(name, xs, ys, colour, line)``: ``line``
+    "solid" joins the points and marks them, "dashed" draws a dashed line without marks
+    (a fit); a legend names them. The value axis spans zero, and at least ``min_span`` (so
+    that noise does not fill the plot). Nothing measured: a note instead."""
+    left, right, top, bottom = 52, 10, 24, 40
+    drawn = [(name, [(float(x), float(y)) for x, y in zip(xs, ys) if y is not None and np.isfinite(y)],
+              colour, line) for name, xs, ys, colour, line in series]
+    points = [p for _, pts, _, _ in drawn for p in pts]
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="plot" width="{width}" '
+             f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
+             f'aria-label="{html.escape(title)}">',
+             f'<text x="{left}" y="15" class="plot-title">{html.escape(title)} '
+             f'({html.escape(unit)})</text>',
+             f'<rect x="{left}" y="{top}" width="{width - left - right}" '
+             f'height="{height - top - bottom}" fill="none" stroke="#bbb"/>']
+    if not points:
+        parts.append(f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" '
+                     'class="axis">nothing measured</text></svg>')
+        return "".join(parts)
+    x0, x1 = min(p[0] for p in points), max(p[0] for p in points)
+    y0, y1 = min(min(p[1] for p in points), 0.0), max(max(p[1] for p in points), 0.0)
+    if y1 - y0 < min_span:
+        y0, y1 = (y0 + y1 - min_span) / 2, (y0 + y1 + min_span) / 2
+    if x1 - x0 < 1e-9:
+        x0, x1 = x0 - 1, x1 + 1
+    pad = max((y1 - y0) * 0.1, 1e-3 * max(1.0, abs(y1)))
+    y0, y1 = y0 - pad, y1 + pad
+
+    def px(x: float) -> float:
+        return left + (x - x0) / (x1 - x0) * (width - left - right)
+
+    def py(y: float) -> float:
+        return top + (y1 - y) / (y1 - y0) * (height - top - bottom)
+
+    for value in (y0 + pad, (y0 + y1) / 2, y1 - pad):
+        parts.append(f'<text x="{left - 4}" y="{py(value) + 4:.1f}" class="axis" '
+                     f'text-anchor="end">{value:.3g}</text>')
+    parts.append(f'<line x1="{left}" x2="{width - right}" y1="{py(0.0):.1f}" y2="{py(0.0):.1f}" '
+                 'stroke="#ddd"/>')
+    parts.append(f'<text x="{left}" y="{height - 24}" class="axis">{x_label} {x0:.0f}</text>')
+    parts.append(f'<text x="{width - right}" y="{height - 24}" class="axis" '
+                 f'text-anchor="end">{x_label} {x1:.0f}</text>')
+    legend = left
+    for name, pts, colour, line in drawn:
+        path = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in pts)
+        dash = ' stroke-dasharray="5,3"' if line == "dashed" else ""
+        parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" '
+                     f'stroke-width="1.5"{dash}><title>{html.escape(name)}</title></polyline>')
+        if line != "dashed":
+            for x, y in pts:
+                parts.append(f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="2.5" fill="{colour}">'
+                             f'<title>{html.escape(name)}, {x_label} {x:.0f}: {y:.4g} '
+                             f'{html.escape(unit)}</title></circle>')
+        parts.append(f'<line x1="{legend}" x2="{legend + 14}" y1="{height - 9}" y2="{height - 9}" '
+                     f'stroke="{colour}" stroke-width="2"{dash}/>'
+                     f'<text x="{legend + 18}" y="{height - 5}" class="axis">{html.escape(name)}</text>')
+        legend += 24 + 6 * len(name)
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+#: Least span of a plot of a reading along a shot, by unit: about a just-noticeable change.
+MIN_SPAN = {"stops": 0.2, "mired": 10.0, "%": 10.0, "display": 0.02}
+#: Colours of the curves along a shot: measured (before a grade), its fit, after the grade.
+ALONG_COLOURS = {"measured": "#3066be", "fit": "#8aa6d8", "after": "#2a9d4b"}
+
+
+#: Readings plotted for every drifting shot; the others (contrast, black level) where their
+#: creep lies :data:`SIGNIFICANT` standard errors from zero.
+MAIN_READINGS = ("exposure", "white balance (+ warmer)", "saturation")
+SIGNIFICANT = 5.0
+
+
+def along_section(shots: Sequence, along: Mapping[int, object],
+                  warnings: Sequence[ContinuityWarning], before: Mapping[int, object] | None = None
+                  ) -> str:
+    """HTML: each drifting shot's drift along its length, one plot per reading
+    (:data:`MAIN_READINGS` and any other that creeps). Without ``before``: the shots with a
+    within-shot finding in ``warnings``, their measured curve (relative to the shot's first
+    frames) and its flat-then-ramp fit. With ``before`` (the curves measured before a grade;
+    ``along`` then holds them after it): also every shot whose curve the grade changed, before
+    and after. Empty when no shot drifts."""
+    flagged = {w.clip_index for w in warnings
+               if w.rule in ("creep_within_shot", "flicker_along") and w.clip_index in along}
+    if before is not None:
+        flagged |= {i for i, measured in before.items()
+                    if i in along and along[i].components != measured.components}
+    if not flagged:
+        return ""
+    out = ["<h2>Drift inside shots</h2>",
+           "<p>Each drifting shot's frames compared with its first frames on the content they "
+           "share (exposure of 18 % grey, white balance, saturation, …), frame by frame along "
+           "the shot" + (", before the grade and after it (predicted: the measured drift less "
+           "what the grade's keyframes undo)" if before is not None else
+           ", with the fitted creep (flat, then a ramp to the shot's end)") + ".</p>"]
+    for shot in shots:
+        if shot.index not in flagged:
+            continue
+        measured = (before or along).get(shot.index)
+        after = along.get(shot.index) if before is not None else None
+        fits = {r.what: r for r in creep_readings(measured)}
+        names = [n for n in reading_series(measured) if n in MAIN_READINGS
+                 or (n in fits and fits[n].z >= SIGNIFICANT)]
+        plots = []
+        for name in names:
+            t, y, _ = reading_series(measured)[name]
+            series = [("measured" if after is None else "before", t, in_unit(name, y),
+                       ALONG_COLOURS["measured"], "solid")]
+            if after is None and name in fits:
+                series.append(("fit", t, [fits[name].at(x) for x in t], ALONG_COLOURS["fit"], "dashed"))
+            if after is not None:
+                ta, ya, _ = reading_series(after)[name]
+                series.append(("after", ta, in_unit(name, ya), ALONG_COLOURS["after"], "solid"))
+            unit = READINGS[name][1]
+            plots.append(series_plot_svg(name, unit, series, x_label="frame",
+                                         min_span=MIN_SPAN.get(unit, 0.0)))
+        out.append(f'<div class="along" id="along-{shot.index}"><b>{html.escape(shot.clip_name)}</b> '
+                   f"(track {shot.track_index}, timeline frames {shot.record.start}–"
+                   f"{shot.record.end - 1}; frames below count from the shot's first)<br>"
+                   + "".join(plots) + "</div>")
+    return "\n".join(out)
+
+
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:1.5em;color:#222;background:#fafafa}
 h1{font-size:1.4em}h2{font-size:1.15em;margin-top:1.6em}
@@ -106,17 +232,21 @@ h1{font-size:1.4em}h2{font-size:1.15em;margin-top:1.6em}
 .warnings li.info{border-color:#8a8f98;background:#f4f5f7;color:#444}
 .ok{color:#2a7f3e;font-size:.85em}
 .scene{font-size:.8em;color:#666;margin:10px 0 2px}
-svg.plot{background:#fff;border:1px solid #ddd;border-radius:6px;margin:4px 0}
+svg.plot{background:#fff;border:1px solid #ddd;border-radius:6px;margin:4px 4px 4px 0}
+.along{margin:8px 0;font-size:.85em}
 .plot-title{font-size:12px;font-weight:600}.axis{font-size:10px;fill:#666}
 table{border-collapse:collapse;font-size:.85em}td,th{border:1px solid #ddd;padding:3px 6px;
  text-align:left}th{background:#eee}
 """
 
 
-def render_report(result, title: str = "continuity check") -> str:
+def render_report(result, title: str = "continuity check",
+                  along_before: Mapping[int, object] | None = None) -> str:
     """The page (HTML text) for a :class:`cinegrade.continuity.run.ContinuityResult`: shots in
     track then record order; exposure in stops, white balance in mired (reliable illuminants
-    only), saturation in display units."""
+    only), saturation in display units; each drifting shot's curve along its length
+    (:func:`along_section`; ``along_before``: the curves before a grade, the result's being
+    after it)."""
     shots = sorted(result.shots, key=lambda s: (s.track_index, s.record.start))
     by_clip: dict[int, list[ContinuityWarning]] = {}
     for warning in result.warnings:
@@ -185,6 +315,8 @@ def render_report(result, title: str = "continuity check") -> str:
                              marks))
     out.append(line_plot_svg("Saturation (mean chroma about Rec.709 luma)", "display", xs,
                              saturation, labels, marks))
+
+    out.append(along_section(shots, getattr(result, "along", {}) or {}, result.warnings, along_before))
 
     out.append("<h2>All warnings, worst first</h2>")
     if result.warnings:

@@ -1,15 +1,19 @@
 """Shots → continuity warnings for a whole timeline: the steps of ``cinegrade check`` in order.
 
-shots ─► statistics (:func:`cinegrade.analysis.run.analyse_shots`, cached)
-      ─► small views of each shot (:data:`VIEW_SETTINGS`: a few frames at 320 px and a run of
-         consecutive ones, by the sampler), their ORB features and their flicker on registered
-         content (:mod:`cinegrade.analysis.flicker`)
+shots ─► statistics (:func:`cinegrade.analysis.run.analyse_shots`, cached) and small views of
+         each shot (:data:`VIEW_SETTINGS`: a few frames at 320 px and a run of consecutive
+         ones), sampled in one decoding sweep
+         (:func:`cinegrade.correspondence.views.analysed_with_views`), with their ORB features
+         and their flicker on registered content (:mod:`cinegrade.analysis.flicker`)
          ─► a :class:`~cinegrade.continuity.measure.CutMeasure` for each pair of consecutive
          shots ─► scenes (:mod:`cinegrade.timeline.scenes`)
+      ─► each shot's drift along its length (:func:`along_shots`: frames along the shot against
+         its first frames, :mod:`cinegrade.continuity.creep`), cached
       ─► rules (:mod:`cinegrade.continuity.rules`) ─► warnings, worst first.
 
-Views are sampled per media file through any ``concurrent.futures.Executor`` (each task a pure
-function of media identity, ranges and settings), like the statistics.
+Views are sampled per media file, and shots measured along their length one a task, through any
+``concurrent.futures.Executor`` (each task a pure function of media identity, ranges and
+settings), like the statistics.
 """
 
 from __future__ import annotations
@@ -18,10 +22,11 @@ import concurrent.futures
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from cinegrade.analysis.along import AlongSettings, AlongShot, unmeasurable
 from cinegrade.analysis.cache import cache_key
-from cinegrade.analysis.run import analyse_shots
 from cinegrade.analysis.sampler import SampleSettings, shot_identity
 from cinegrade.analysis.stats import ShotStats
+from cinegrade.continuity.creep import ALONG_VERSION, ERROR_FLOOR, ERROR_INFLATION, measure_shot
 from cinegrade.continuity.measure import CutMeasure, measure_cut, measure_from_scene
 from cinegrade.continuity.rules import (
     CheckInput,
@@ -31,7 +36,8 @@ from cinegrade.continuity.rules import (
     check_continuity,
 )
 from cinegrade.correspondence.align import MeasureSettings
-from cinegrade.correspondence.views import VIEW_SETTINGS, ShotView, shot_views
+from cinegrade.correspondence.views import VIEW_SETTINGS, ShotView, analysed_with_views, shot_views
+from cinegrade.correspondence.within_shot import ALONG_MEASURE
 from cinegrade.evidence.run import default_sources, scene_evidence, shot_inputs
 from cinegrade.timeline.scenes import consecutive_pairs, group_scenes
 from cinegrade.timeline.shots import Shot
@@ -48,6 +54,8 @@ class ContinuityResult:
     scenes: Mapping[int, str]
     warnings: tuple[ContinuityWarning, ...]
     probes: Mapping[int, object] = field(default_factory=dict)
+    #: each shot's drift along its length, by shot index, where measured
+    along: Mapping[int, AlongShot] = field(default_factory=dict)
 
 
 def measure_one(view_a: ShotView | None, view_b: ShotView | None, stats_a: ShotStats | None,
@@ -87,7 +95,8 @@ def run_continuity(shots: Sequence[Shot], settings: ContinuitySettings = Continu
                    sample_settings: SampleSettings = SampleSettings(),
                    executor: concurrent.futures.Executor | None = None, cache=None,
                    progress: Callable[[int], None] | None = None, all_views: bool = False,
-                   evidence: Sequence[str] | None = None) -> ContinuityResult:
+                   evidence: Sequence[str] | None = None, within_shot: bool = True,
+                   along_settings: AlongSettings = AlongSettings()) -> ContinuityResult:
     """Check ``shots`` (video shots of one timeline): see the module docstring. Every cut is
     measured (grouping by content needs that), but only cuts within one scene are judged by the
     rules. Bad media never raises (those shots go unanalysed);
@@ -100,10 +109,12 @@ def run_continuity(shots: Sequence[Shot], settings: ContinuitySettings = Continu
 
     Cuts within a scene that share no pixels are then measured from the scene's joint solve
     over the ``evidence`` sources (:func:`measure_scenes`; None: every registered source,
-    empty: none, the cut stays a whole-frame one)."""
+    empty: none, the cut stays a whole-frame one).
+
+    ``within_shot``: each shot is also measured along its length (:func:`along_shots`, with
+    ``along_settings``; cached like the cuts) for the within-shot rules (``creep_within_shot``,
+    ``flicker_along``); off, those rules see nothing."""
     shots = tuple(shots)
-    analysed = analyse_shots(shots, sample_settings, executor, cache, progress)
-    stats = {result.shot.index: result.stats for result in analysed}
     pairs = consecutive_pairs(shots)
     keys = _view_keys(shots) if cache is not None else {}
     measures = _cached_measures(pairs, keys, cache)
@@ -112,7 +123,8 @@ def run_continuity(shots: Sequence[Shot], settings: ContinuitySettings = Continu
         {i for a, b in pairs if (a.index, b.index) not in measures for i in (a.index, b.index)}
     if all_views:
         needed = {s.index for s in shots}
-    views = shot_views([s for s in shots if s.index in needed], executor)
+    analysed, views = analysed_with_views(shots, sample_settings, executor, cache, progress, needed)
+    stats = {result.shot.index: result.stats for result in analysed}
     todo = [(a, b) for a, b in pairs if (a.index, b.index) not in measures]
     measured = measure_pairs(todo, views, stats, executor)
     measures.update(measured)
@@ -128,9 +140,57 @@ def run_continuity(shots: Sequence[Shot], settings: ContinuitySettings = Continu
         measures.update(scene_measures)
     cuts = tuple(Cut(before, after, measures[(before.index, after.index)], scenes[after.index])
                  for before, after in pairs if scenes[before.index] == scenes[after.index])
-    data = CheckInput(shots, stats, cuts, probes or {}, scenes, flicker)
+    along = along_shots(shots, along_settings, executor, cache, progress) if within_shot else {}
+    data = CheckInput(shots, stats, cuts, probes or {}, scenes, flicker, along)
     warnings = tuple(check_continuity(data, settings))
-    return ContinuityResult(shots, stats, views, cuts, scenes, warnings, probes or {})
+    return ContinuityResult(shots, stats, views, cuts, scenes, warnings, probes or {}, along)
+
+
+def along_shots(shots: Sequence[Shot], settings: AlongSettings = AlongSettings(),
+                executor: concurrent.futures.Executor | None = None, cache=None,
+                progress: Callable[[int], None] | None = None) -> dict[int, AlongShot]:
+    """Each of ``shots`` measured along its length (:func:`cinegrade.continuity.creep.measure_shot`),
+    by shot index: from the ``cache`` (:class:`~cinegrade.analysis.cache.StatsCache`, keyed by
+    media identity, source range and settings, :func:`_along_key`) where there, the rest through
+    ``executor``, one shot a task, and cached; ``progress`` hears of every shot done. Shots that
+    cannot drift (:func:`~cinegrade.analysis.along.unmeasurable`: stills, no local media, too
+    short) and shots whose media cannot be read are left out (never raises for bad media; those
+    are not cached: the media may be fixed)."""
+    todo = [s for s in shots if unmeasurable(s, settings) is None]
+    keys = {s.index: _along_key(s, settings) for s in todo} if cache is not None else {}
+    found: dict[int, AlongShot] = {}
+    for shot in todo:
+        key = keys.get(shot.index)
+        value = cache.get_json(key) if key is not None else None
+        if value is not None:
+            found[shot.index] = AlongShot.from_json(value)
+    missing = sorted((s for s in todo if s.index not in found), key=lambda s: -s.source.duration)
+    if progress is not None and len(shots) > len(missing):
+        progress(len(shots) - len(missing))
+    if executor is None or len(missing) < 2:
+        results = (measure_shot(s, settings) for s in missing)
+    else:
+        results = executor.map(measure_shot, missing, [settings] * len(missing))
+    for shot, result in zip(missing, results):
+        if progress is not None:
+            progress(1)
+        if isinstance(result, str):
+            continue
+        value = result.to_json()
+        found[shot.index] = AlongShot.from_json(value)  # as the cache gives it back: a warm run finds the same
+        if keys.get(shot.index) is not None:
+            cache.put_json(keys[shot.index], value)
+    return found
+
+
+def _along_key(shot: Shot, settings: AlongSettings) -> str | None:
+    """The cache key of a shot's measurement along its length: media identity, source range,
+    sampling, alignment and error calibration (None where the media cannot be stat'ed)."""
+    identity = shot_identity(shot)
+    if identity is None:
+        return None
+    return cache_key(identity, shot.source, ("along", ALONG_VERSION, settings, ALONG_MEASURE,
+                                             ERROR_INFLATION, [float(v) for v in ERROR_FLOOR]))
 
 
 def measure_scenes(shots: Sequence[Shot], pairs, measures: Mapping[tuple[int, int], CutMeasure],

@@ -7,12 +7,14 @@ on them; matching fits corrections on them.
 from __future__ import annotations
 
 import concurrent.futures
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 
 import numpy as np
 
 from cinegrade.analysis.flicker import registered_flicker
+from cinegrade.analysis.run import Also, analyse_shots
 from cinegrade.analysis.sampler import SampleSettings, sample_shots
 from cinegrade.correspondence.align import MeasureSettings, ShotFeatures, shot_features
 from cinegrade.timeline.shots import IMAGE_SEQUENCE, MOVIE, STILL, Shot
@@ -70,6 +72,27 @@ def reduced(frame: np.ndarray, width: int) -> np.ndarray:
     return cv2.resize(frame, (width, height), interpolation=cv2.INTER_AREA)
 
 
+def _sampling(settings: SampleSettings, detail_width: int | None) -> SampleSettings:
+    """The sampling a view needs: ``settings`` at ``detail_width`` where that is wider."""
+    if not detail_width or detail_width <= settings.width:
+        return settings
+    return replace(settings, width=detail_width)
+
+
+def view_of(shot: Shot, samples, settings: SampleSettings = VIEW_SETTINGS,
+            measure: MeasureSettings = MeasureSettings(), detail_width: int | None = DETAIL_WIDTH
+            ) -> ShotView | None:
+    """A shot's view from its samples at :func:`_sampling` (``settings`` at ``detail_width``),
+    or None where there are none (``samples`` a string saying why, or no frames)."""
+    if isinstance(samples, str) or not samples.frames:
+        return None
+    detailed = _sampling(settings, detail_width) is not settings
+    detail = tuple(np.asarray(f, dtype=np.float32) for f in samples.frames)
+    frames = tuple(reduced(f, settings.width) for f in detail) if detailed else detail
+    flicker = registered_flicker(samples.dense_frames) if samples.dense_frames else None
+    return ShotView.of(frames, shot_features(frames, measure), flicker, detail if detailed else ())
+
+
 def view_group(shots: Sequence[Shot], settings: SampleSettings = VIEW_SETTINGS,
                measure: MeasureSettings = MeasureSettings(), detail_width: int | None = DETAIL_WIDTH
                ) -> list[tuple[int, ShotView | None]]:
@@ -77,19 +100,26 @@ def view_group(shots: Sequence[Shot], settings: SampleSettings = VIEW_SETTINGS,
     where the media could not be sampled (the sampler never raises for bad media; ``ValueError``
     for shots of several files). With ``detail_width``, frames are sampled that wide and
     reduced to ``settings.width`` (:attr:`ShotView.detail8` keeps them)."""
-    results = []
-    sampling = settings if not detail_width or detail_width <= settings.width else \
-        replace(settings, width=detail_width)
-    for shot, samples in sample_shots(shots, sampling):
-        if isinstance(samples, str) or not samples.frames:
-            results.append((shot.index, None))
-            continue
-        detail = tuple(np.asarray(f, dtype=np.float32) for f in samples.frames)
-        frames = tuple(reduced(f, settings.width) for f in detail) if sampling is not settings else detail
-        flicker = registered_flicker(samples.dense_frames) if samples.dense_frames else None
-        results.append((shot.index, ShotView.of(frames, shot_features(frames, measure), flicker,
-                                                detail if sampling is not settings else ())))
-    return results
+    return [(shot.index, view_of(shot, samples, settings, measure, detail_width))
+            for shot, samples in sample_shots(shots, _sampling(settings, detail_width))]
+
+
+def analysed_with_views(shots: Sequence[Shot], sample_settings: SampleSettings,
+                        executor: concurrent.futures.Executor | None = None, cache=None,
+                        progress=None, viewed: Collection[int] | None = None,
+                        settings: SampleSettings = VIEW_SETTINGS):
+    """Statistics of every shot (:func:`~cinegrade.analysis.run.analyse_shots`, cached) and
+    the views of the shots ``viewed`` (default: all), by shot index: a shot whose statistics
+    are not cached is sampled for both in one decoding sweep; the others are sampled for their
+    view alone. Returns ``(analyses, views)``; shots whose media cannot be read have no view."""
+    viewed = frozenset(s.index for s in shots) if viewed is None else frozenset(viewed)
+    also = Also(_sampling(settings, DETAIL_WIDTH), partial(view_of, settings=settings), viewed)
+    analysed = analyse_shots(shots, sample_settings, executor, cache, progress, also=also)
+    views = {a.shot.index: a.extra for a in analysed if a.extra is not None}
+    missing = [a.shot for a in analysed if a.shot.index in viewed and a.cached]
+    if missing:
+        views.update(shot_views(missing, executor, settings))
+    return analysed, views
 
 
 def shot_views(shots: Sequence[Shot], executor: concurrent.futures.Executor | None = None,

@@ -106,22 +106,26 @@ def scene_evidence(inputs: Mapping[int, ShotEvidenceInput], scenes: Mapping[int,
         by_scene.setdefault(scenes[index], []).append(index)
     anchors = {scene: references.get(scene) if references.get(scene) in members else members[0]
                for scene, members in by_scene.items()}
-    pairs = [pair for scene, members in by_scene.items() if len(members) > 1
-             for pair in scene_pairs(members, anchors[scene])]
-    needed = sorted({i for pair in pairs for i in pair})
-    shots = [inputs[i] for i in needed]
-    if executor is None:
-        described = [describe_shot(shot, sources) for shot in shots]
-    else:
-        described = list(executor.map(describe_shot, shots, [sources] * len(shots)))
-    descriptions = dict(zip(needed, described))
-    arguments = ([descriptions[a] for a, _ in pairs], [descriptions[b] for _, b in pairs],
-                 [sources] * len(pairs))
-    if executor is None:
-        compared = list(map(compare_shots, *arguments))
-    else:
-        compared = list(executor.map(compare_shots, *arguments))
-    evidence = {pair: found for pair, found in zip(pairs, compared) if found}
-    solutions = {scene: solve_scene(members, anchors[scene], evidence, prior=prior)
-                 for scene, members in by_scene.items() if len(members) > 1}
+    evidence: dict[tuple[int, int], list[PairEvidence]] = {}
+    solutions: dict[str, SceneSolution] = {}
+    for scene, members in by_scene.items():  # one scene's descriptions in memory at a time
+        if len(members) < 2:
+            continue
+        pairs = scene_pairs(members, anchors[scene])
+        needed = sorted({i for pair in pairs for i in pair})
+        shots = [inputs[i] for i in needed]
+        if executor is None:
+            described = [describe_shot(shot, sources) for shot in shots]
+        else:
+            described = list(executor.map(describe_shot, shots, [sources] * len(shots)))
+        descriptions = dict(zip(needed, described))
+        arguments = ([descriptions[a] for a, _ in pairs], [descriptions[b] for _, b in pairs],
+                     [sources] * len(pairs))
+        if executor is None:
+            compared = list(map(compare_shots, *arguments))
+        else:
+            compared = list(executor.map(compare_shots, *arguments))
+        del descriptions, described, arguments
+        evidence.update({pair: found for pair, found in zip(pairs, compared) if found})
+        solutions[scene] = solve_scene(members, anchors[scene], evidence, prior=prior)
     return evidence, solutions

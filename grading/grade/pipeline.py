@@ -14,19 +14,24 @@ from __future__ import annotations
 import concurrent.futures
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from cinegrade.analysis.run import analyse_shots
 from cinegrade.analysis.sampler import SampleSettings
 from cinegrade.analysis.stats import shot_stats
 from cinegrade.continuity.rules import CheckInput, Cut, check_continuity
-from cinegrade.continuity.run import ContinuityResult, content_alike, measure_pairs, measure_scenes
-from cinegrade.correspondence.align import shot_features
-from cinegrade.correspondence.views import ShotView, shot_views
+from cinegrade.continuity.run import (
+    ContinuityResult,
+    along_shots,
+    content_alike,
+    measure_pairs,
+    measure_scenes,
+)
+from cinegrade.correspondence.views import ShotView, analysed_with_views
 from cinegrade.evidence.run import scene_evidence, shot_inputs
 from cinegrade.grade.grade import Grade
+from cinegrade.grade.hold import Hold, clip_frame, held_views, shot_holds, view_offsets
 from cinegrade.matching.match import (
     ALIGNED,
     GLOBAL,
@@ -54,13 +59,17 @@ class TimelineMatch:
     matches: Mapping[int, Match]
     #: the evidence sources asked for (None: all)
     evidence: Sequence[str] | None = ()
+    #: each shot's drift along its length (:class:`~cinegrade.analysis.along.AlongShot`) and,
+    #: where it creeps, how it is held to its start (:class:`~cinegrade.grade.hold.Hold`)
+    along: Mapping[int, object] = field(default_factory=dict)
+    holds: Mapping[int, Hold] = field(default_factory=dict)
 
 
 def measure_and_match(timeline, shots: Sequence, reference: str | None = None, method: str = "lut",
                    strength: float = 1.0, scene_by: str = "markers",
                    executor: concurrent.futures.Executor | None = None, cache=None,
                    progress=None, match: bool = True,
-                   evidence: Sequence[str] | None = ()) -> TimelineMatch:
+                   evidence: Sequence[str] | None = (), within_shot: bool = True) -> TimelineMatch:
     """Match every shot of ``timeline`` to its scene's reference: statistics (cached), views
     (a few frames at 320 px and their ORB features), scenes (markers, as ``check``), references
     (``reference`` clip, "reference" markers, else automatic), then one
@@ -69,6 +78,11 @@ def measure_and_match(timeline, shots: Sequence, reference: str | None = None, m
     with (:func:`~cinegrade.matching.match.match_via`), where there is one. With ``match`` False only the
     measurements are made (``matches`` empty).
 
+    ``within_shot``: each shot is also measured along its length (cached, as ``check`` does),
+    and a shot that creeps is held to its start (:func:`~cinegrade.grade.hold.shot_holds`; with
+    ``match`` only): its frames are brought back to its start before it is matched, or matched
+    to, so that the match is its start's.
+
     Bad media never raises (those shots are matched on what there is, or not at all).
     :class:`~cinegrade.errors.ChoiceError` for an unknown ``scene_by`` or ``method``,
     :class:`~cinegrade.errors.RangeError` (field ``strength``) outside 0..1,
@@ -76,20 +90,22 @@ def measure_and_match(timeline, shots: Sequence, reference: str | None = None, m
     ``method`` and ``strength`` are checked only when there is a shot to match."""
 
     shots = tuple(shots)
-    analysed = analyse_shots(shots, SampleSettings(), executor, cache, progress)
+    analysed, views = analysed_with_views(shots, SampleSettings(), executor, cache, progress)
     stats = {a.shot.index: a.stats for a in analysed}
-    views = shot_views(shots, executor)
     alike = content_alike(shots, views, stats, executor) if scene_by in NEEDS_CONTENT else None
     scenes = group_scenes(shots, scene_by, alike)
     references = choose_references({s.index: s.clip_name for s in shots}, scenes, stats,
                                    reference, reference_markers(timeline, shots))
     matches: dict[int, Match] = {}
+    along = along_shots(shots, executor=executor, cache=cache) if within_shot else {}
+    holds = shot_holds(shots, along) if match else {}
     if match:
         names = {s.index: s.clip_name for s in shots}
+        held = held_views(shots, views, holds)
         jobs = []
         for shot in shots:
             ref = references.get(scenes[shot.index])
-            view, ref_view = views.get(shot.index), views.get(ref) if ref is not None else None
+            view, ref_view = held.get(shot.index), held.get(ref) if ref is not None else None
             jobs.append(dict(
                 shot_index=shot.index, clip_name=shot.clip_name, scene=scenes[shot.index],
                 reference_index=ref, reference_name=names.get(ref), method=method,
@@ -103,11 +119,11 @@ def measure_and_match(timeline, shots: Sequence, reference: str | None = None, m
         else:
             results = list(executor.map(_match_job, jobs))
         matches = {m.shot_index: m for m in results}
-        matches.update(matches_via(matches, views, scenes))
+        matches.update(matches_via(matches, held, scenes))
         if evidence is None or evidence:
-            matches.update(matches_from_scenes(shots, matches, views, stats, scenes, references,
+            matches.update(matches_from_scenes(shots, matches, held, stats, scenes, references,
                                                evidence, executor))
-    return TimelineMatch(shots, stats, views, scenes, references, matches, evidence)
+    return TimelineMatch(shots, stats, views, scenes, references, matches, evidence, along, holds)
 
 
 def matches_via(matches: Mapping[int, Match], views: Mapping, scenes: Mapping[int, str]
@@ -182,12 +198,15 @@ def graded_continuity(found: TimelineMatch, grades: Mapping[int, Grade]):
             stats[shot.index] = found.stats.get(shot.index)
             continue
         grade = grades.get(shot.index)
-        frames = tuple(grade.apply(f).astype(np.float32) if grade is not None else f
-                       for f in view.frames)
+        # each frame graded as at its own frame (CDL keyframes change along the clip)
+        at = [clip_frame(shot, o) for o in view_offsets(shot, len(view.frames8)) or (0,) * len(view.frames8)]
+        frames = tuple(grade.apply(f, t).astype(np.float32) if grade is not None else f
+                       for f, t in zip(view.frames, at))
         # the evidence sources see the detail frames, graded alike
-        detail = tuple(grade.apply(f.astype(np.float32) / 255).astype(np.float32) if grade is not None else f
-                       for f in view.detail8)
-        views[shot.index] = ShotView.of(frames, shot_features(frames), detail=detail)
+        detail = tuple(grade.apply(f.astype(np.float32) / 255, t).astype(np.float32) if grade is not None else f
+                       for f, t in zip(view.detail8, at))
+        # a grade moves no pixel: the ungraded frames' keypoints stand for the graded ones'
+        views[shot.index] = ShotView.of(frames, view.features, detail=detail)
         stats[shot.index] = shot_stats(list(frames))
     pairs = consecutive_pairs(found.shots)
     with warnings.catch_warnings():  # RANSAC warns for every frame pair it cannot fit
@@ -198,6 +217,9 @@ def graded_continuity(found: TimelineMatch, grades: Mapping[int, Grade]):
                                        found.evidence))
     cuts = tuple(Cut(b, a, measures[(b.index, a.index)], found.scenes[a.index])
                  for b, a in pairs if found.scenes[b.index] == found.scenes[a.index])
-    data = CheckInput(found.shots, stats, cuts, {}, found.scenes)
+    # along each shot: as measured, less the hold its keyframes undo (predicted, not re-measured)
+    along = {i: found.holds[i].held(a) if i in found.holds and grades.get(i) is not None
+             and grades[i].keyframes else a for i, a in found.along.items()}
+    data = CheckInput(found.shots, stats, cuts, {}, found.scenes, along=along)
     flagged = tuple(check_continuity(data))
-    return ContinuityResult(found.shots, stats, views, cuts, found.scenes, flagged, {})
+    return ContinuityResult(found.shots, stats, views, cuts, found.scenes, flagged, {}, along)

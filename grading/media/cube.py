@@ -10,7 +10,9 @@ Reading is our own strict parser, because colour-science's readers give no line 
 wrong row counts; it returns colour-science's LUT classes (:mod:`cinegrade.colour.lut`). Writing
 gives the bytes of colour-science's :func:`colour.io.write_LUT_IridasCube` for single 1D or 3D
 LUTs (a test holds them equal), formatted in one operation, 20 times faster; 1D+3D files follow
-Resolve's layout without the ``TITLE`` line OpenColorIO rejects there.
+Resolve's layout without the ``TITLE`` line OpenColorIO rejects there. Numbers are plain decimals
+at :data:`DECIMALS` places (never an exponent), so what is written reads back as written, here
+and in OpenColorIO.
 """
 
 from __future__ import annotations
@@ -128,7 +130,10 @@ def _size(header: dict, keyword: str, largest: int, path: Path) -> int | None:
     if keyword not in header:
         return None
     number, tokens = header[keyword]
-    if len(tokens) != 1 or not tokens[0].isdigit() or not 2 <= int(tokens[0]) <= largest:
+    # ASCII digits only: str.isdigit also takes "²", which int() refuses, and int() refuses
+    # more than 4300 digits
+    if len(tokens) != 1 or not (tokens[0].isascii() and tokens[0].isdigit() and len(tokens[0]) < 20) \
+            or not 2 <= int(tokens[0]) <= largest:
         raise InputError(f"{keyword} must be one integer in 2..{largest}", path, number)
     return int(tokens[0])
 
@@ -184,9 +189,11 @@ def write_cube(lut: AnyLUT | LUT1D, path: str | os.PathLike, comments: tuple[str
     ``DOMAIN_MIN``/``DOMAIN_MAX`` when not [0, 1]). LUTSequence(LUT3x1D, LUT3D): Resolve 1D+3D
     flavour, no ``TITLE`` (OpenColorIO rejects it there), the name as the first comment. Output
     is a pure function of the LUT (no dates, no versions), so regenerating gives the same bytes.
-    Values at :data:`DECIMALS` decimals. :class:`InputError` for an explicit (non-uniform)
-    domain or a 1D+3D pair whose channels have different input ranges; ``TypeError`` for another
-    kind of LUT or sequence. Returns ``path``.
+    Values at :data:`DECIMALS` decimals. :class:`InputError` for a value beyond float32 (3.4e38,
+    what readers hold), an explicit (non-uniform) domain or a 1D+3D pair whose channels have
+    different input ranges; ``TypeError`` for another kind of LUT or sequence, ``ValueError``
+    for NaN or infinity in it.
+    Returns ``path``.
     """
     path = Path(path)
     if isinstance(lut, LUT1D):
@@ -197,8 +204,8 @@ def write_cube(lut: AnyLUT | LUT1D, path: str | os.PathLike, comments: tuple[str
         if lut.is_domain_explicit():
             raise InputError(".cube cannot hold a LUT with an explicit (non-uniform) domain")
         single = lut.copy()
-        single.name = single.name.replace('"', "'")
-        single.comments = [*comments, *single.comments]
+        single.name = _one_line(single.name).replace('"', "'")
+        single.comments = [_one_line(c) for c in (*comments, *single.comments)]
         text = _iridas_text(single)
     else:
         raise TypeError(f"cannot write a {type(lut).__name__} as .cube")
@@ -211,21 +218,47 @@ def _rows(table: np.ndarray) -> str:
     """Rows of three numbers at :data:`DECIMALS` decimals, one per line: the bytes
     colour-science's ``format_array_as_row`` gives, formatted in one operation (a 33³ LUT in
     ~20 ms instead of ~400)."""
-    rows = np.asarray(table).reshape(-1, 3)
+    rows = _float32_range(np.asarray(table).reshape(-1, 3))
     line = f"%.{DECIMALS}f %.{DECIMALS}f %.{DECIMALS}f\n"
     return (line * len(rows)) % tuple(rows.ravel().tolist())
 
 
+def _row(values: np.ndarray) -> str:
+    return format_array_as_row(_float32_range(values), DECIMALS)
+
+
+_FLOAT32 = np.finfo(np.float32)
+
+
+def _float32_range(values: np.ndarray) -> np.ndarray:
+    """``values`` checked for what .cube readers hold (float32): ``ValueError`` for NaN or
+    infinity, :class:`InputError` for a magnitude beyond float32's largest (3.4e38); magnitudes
+    below its smallest normal number (1.2e-38) become 0 (with their sign)."""
+    values = np.asarray(values, dtype=np.float64)
+    if not np.isfinite(values).all():
+        raise ValueError("a .cube cannot hold NaN or infinity")
+    magnitude = np.abs(values)
+    if (magnitude > _FLOAT32.max).any():
+        raise InputError(f"{values[magnitude > _FLOAT32.max].flat[0]:g} is beyond what a .cube "
+                         "holds (float32: at most 3.4e38)")
+    return np.where(magnitude < _FLOAT32.tiny, np.copysign(0.0, values), values)
+
+
+def _one_line(text: str) -> str:
+    """A title or comment kept on its line (a line break would start a line no reader knows)."""
+    return " ".join(str(text).splitlines())
+
+
 def _iridas_text(lut: LUT3D | LUT3x1D) -> str:
-    """The Iridas .cube colour-science's :func:`colour.io.write_LUT_IridasCube` writes, byte for
-    byte (a test holds them equal): ``TITLE``, comments, the size, ``DOMAIN_MIN``/``DOMAIN_MAX``
-    where the domain is not [0, 1], then the table, red varying fastest."""
+    """The Iridas .cube in colour-science's :func:`colour.io.write_LUT_IridasCube` layout:
+    ``TITLE``, comments, the size, ``DOMAIN_MIN``/``DOMAIN_MAX`` where the domain is not [0, 1],
+    then the table, red varying fastest."""
     is_3x1d = isinstance(lut, LUT3x1D)
     lines = [f'TITLE "{lut.name}"\n', *(f"# {comment}\n" for comment in lut.comments),
              f"{'LUT_1D_SIZE' if is_3x1d else 'LUT_3D_SIZE'} {lut.table.shape[0]}\n"]
     if not np.array_equal(lut.domain, np.array([[0, 0, 0], [1, 1, 1]])):
-        lines.append(f"DOMAIN_MIN {format_array_as_row(lut.domain[0], DECIMALS)}\n")
-        lines.append(f"DOMAIN_MAX {format_array_as_row(lut.domain[1], DECIMALS)}\n")
+        lines.append(f"DOMAIN_MIN {_row(lut.domain[0])}\n")
+        lines.append(f"DOMAIN_MAX {_row(lut.domain[1])}\n")
     table = lut.table if is_3x1d else np.reshape(lut.table, (-1, 3), order="F")
     return "".join(lines) + _rows(table)
 
@@ -237,7 +270,7 @@ def _resolve_1d3d_text(sequence: LUTSequence, comments: tuple[str, ...]) -> str:
     shaper, cube = sequence[0], sequence[1]
     if isinstance(shaper, LUT1D):
         shaper = shaper.convert(LUT3x1D)
-    lines = [f"# {line}" for line in (cube.name, *comments, *shaper.comments, *cube.comments)]
+    lines = [f"# {_one_line(line)}" for line in (cube.name, *comments, *shaper.comments, *cube.comments)]
     lines.append(f"LUT_1D_SIZE {len(shaper.table)}")
     lines.append(f"LUT_1D_INPUT_RANGE {_uniform_range(shaper, 'shaper')}")
     lines.append(f"LUT_3D_SIZE {cube.size}")
@@ -250,4 +283,4 @@ def _uniform_range(lut: LUT3D | LUT3x1D, what: str) -> str:
     domain = np.asarray(lut.domain, dtype=np.float64)
     if lut.is_domain_explicit() or np.ptp(domain[0]) or np.ptp(domain[1]):
         raise InputError(f"a Resolve 1D+3D .cube needs the same input range on every channel of the {what}")
-    return format_array_as_row(domain[:, 0], DECIMALS)
+    return _row(domain[:, 0])

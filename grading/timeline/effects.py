@@ -137,3 +137,16 @@ def attach_effect(clip: otio.schema.Clip, metadata: Mapping) -> otio.schema.Effe
     if metadata.get(CDL_KEY) is not None:
         clip.metadata[CDL_KEY] = metadata[CDL_KEY]
     return effect
+
+
+def rebase_grade(clip: otio.schema.Clip, base: str, output: str | os.PathLike) -> None:
+    """Make the relative .cube paths of cinegrade's grade on ``clip`` (relative to ``base``,
+    the folder of the timeline it was read from) relative to ``output``'s folder instead, so a
+    clip left as it was keeps its grade when the timeline is written elsewhere."""
+    kept = clip_grade(clip) or {}
+    moved = {key: relative_cube(cube_path(kept[key], base), output)
+             for key in ("cube", "cube_after_cdl")
+             if kept.get(key) and not os.path.isabs(os.path.expanduser(kept[key]))}
+    if any(kept[key] != path for key, path in moved.items()):
+        effect = cinegrade_effects(clip)[-1]
+        effect.metadata[NAMESPACE] = {**kept, **moved}

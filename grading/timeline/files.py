@@ -13,6 +13,7 @@ sees it, so entity expansion ("billion laughs") and external entities are refuse
 from __future__ import annotations
 
 import inspect
+import math
 import os
 import re
 import shutil
@@ -31,6 +32,9 @@ import opentimelineio as otio
 
 from cinegrade.errors import InputError, OutputExists
 from cinegrade.media.atomic import atomic_path
+from cinegrade.media.numbers import decimal_text
+from cinegrade.timeline.contract import CDL_KEY
+from cinegrade.timeline.effects import cdl_from_otio_metadata
 from cinegrade.timeline.shots import timeline_rate
 
 #: Suffix appended to an existing file that ``write_timeline(..., overwrite=True)`` replaces.
@@ -46,6 +50,15 @@ BACKUP_SUFFIX = ".bak"
 ADAPTER_FAILURES = (otio.exceptions.OTIOError, ValueError, SyntaxError, AttributeError,
                     LookupError, TypeError, NameError, ArithmeticError, AssertionError,
                     RecursionError)
+
+#: Adapters that print the numbers of ``clip.metadata["cdl"]`` with ``str.format``: cmx_3600's
+#: ``*ASC_SOP``/``*ASC_SAT`` lines, where a float prints as Python's repr (``4.4e-05``, which the
+#: adapter's own reader refuses) and a saturation of 0 is left out (``if asc_sat:``). They are
+#: given the numbers as plain decimal text (:func:`writable_copy`), which they print as it is.
+CDL_AS_TEXT_ADAPTERS = frozenset({"cmx_3600"})
+
+# Writers that refuse to replace a file, even the empty temporary one atomic_path makes.
+_REFUSE_EXISTING = frozenset({"otioz"})
 
 # Common video rates written as decimals that stand for NTSC fractions.
 _NTSC_RATES = {Fraction(n * 1000, 1001) for n in (24, 30, 48, 60, 120)}
@@ -239,6 +252,8 @@ def _refuse_hostile_xml(path: Path) -> None:
     except ElementTree.ParseError as error:
         line = error.position[0] if getattr(error, "position", None) else None
         raise InputError(f"malformed XML: {_strip_position(str(error))}", path, line) from None
+    except (LookupError, ValueError) as error:  # an encoding expat cannot use ("f", "cp932")
+        raise InputError(f"cannot read the encoding the XML declares ({error})", path, 1) from None
 
 
 def _strip_position(message: str) -> str:
@@ -337,7 +352,7 @@ def encode_timeline(timeline: otio.schema.Timeline, adapter: str,
     adapters modify what they are given). The adapter's own exceptions pass through
     (:data:`ADAPTER_FAILURES`; OTIO's ``NotSupportedError`` for an unknown name)."""
     found = otio.adapters.from_name(adapter)
-    copy = writable_copy(timeline)
+    copy = writable_copy(timeline, found.name)
     if found.has_feature("write_to_string"):
         text = found.write_to_string(copy, **adapter_args)
         return text.encode("utf-8") if isinstance(text, str) else bytes(text)
@@ -348,9 +363,11 @@ def encode_timeline(timeline: otio.schema.Timeline, adapter: str,
         return target.read_bytes()
 
 
-def writable_copy(timeline: otio.schema.Timeline) -> otio.schema.Timeline:
+def writable_copy(timeline: otio.schema.Timeline, adapter: str | None = None) -> otio.schema.Timeline:
     """A copy of ``timeline`` for a writer (some adapters modify what they are given), with each
-    clip's cut spelled out as ``source_range`` for writers that need one."""
+    clip's cut spelled out as ``source_range`` for writers that need one; for the ``adapter``
+    names in :data:`CDL_AS_TEXT_ADAPTERS`, each clip's CDL numbers as plain decimal text
+    (:func:`~cinegrade.media.numbers.decimal_text`: ``0.000044``, exact)."""
     copy = timeline.deepcopy()
     for clip in copy.find_clips():
         if clip.source_range is None:
@@ -358,7 +375,72 @@ def writable_copy(timeline: otio.schema.Timeline) -> otio.schema.Timeline:
                 clip.source_range = clip.trimmed_range()
             except otio.exceptions.CannotComputeAvailableRangeError:
                 pass
+        if adapter in CDL_AS_TEXT_ADAPTERS and clip.metadata.get(CDL_KEY) is not None:
+            clip.metadata[CDL_KEY] = _as_decimal_text(clip.metadata[CDL_KEY])
     return copy
+
+
+def _as_decimal_text(value: Any) -> Any:
+    """OTIO metadata ``value`` as plain data with every finite float as its decimal text."""
+    if isinstance(value, float):
+        return decimal_text(value) if math.isfinite(value) else value
+    if hasattr(value, "items"):
+        return {str(k): _as_decimal_text(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)) or type(value).__name__ == "AnyVector":
+        return [_as_decimal_text(v) for v in value]
+    return value
+
+
+def _read_arguments(adapter: otio.adapters.Adapter, write_args: Mapping[str, Any],
+                    timeline: otio.schema.Timeline) -> dict[str, Any]:
+    """The arguments to read back what ``adapter`` wrote with ``write_args``: those its reader
+    takes, and a frame rate (the one written with, else the timeline's) where it takes one."""
+    accepted = _parameters(adapter, writing=False)[0]
+    read_args = {k: v for k, v in write_args.items() if k in accepted}
+    rate_name = next((n for n in ("rate", "fps", "frame_rate") if n in accepted), None)
+    if rate_name is not None and rate_name not in read_args:
+        read_args[rate_name] = write_args.get("rate", write_args.get("fps", timeline_rate(timeline)))
+    return read_args
+
+
+def _carried_cdls(timeline: Any) -> list:
+    """The CDL (``clip.metadata["cdl"]``) of every clip that carries a valid one, in order."""
+    cdls = []
+    for clip in timeline.find_clips() if hasattr(timeline, "find_clips") else ():
+        try:
+            cdl = cdl_from_otio_metadata(clip.metadata)
+        except InputError:
+            continue
+        if cdl is not None:
+            cdls.append(cdl)
+    return cdls
+
+
+def check_reads_back(adapter: otio.adapters.Adapter, path: str | os.PathLike,
+                     timeline: otio.schema.Timeline, write_args: Mapping[str, Any],
+                     target: str | os.PathLike | None = None) -> None:
+    """For the formats that carry a CDL as its numbers (:data:`CDL_AS_TEXT_ADAPTERS`: EDL), when
+    ``timeline`` carries CDLs: :class:`InputError` (naming ``target``, default ``path``) unless
+    ``adapter`` reads back the file it wrote at ``path`` with every clip's CDL the one written,
+    number for number — a grade must never be written where it cannot be read. (Kdenlive carries
+    one as SOP/Sat's sliders, at their own resolution.) Other formats are not checked here: what
+    their own readers cannot take back is reported by :func:`carry_report`, and a file another
+    program reads is not refused because OTIO's reader of it is weaker."""
+    target = path if target is None else target
+    if adapter.name not in CDL_AS_TEXT_ADAPTERS or not _can_read(adapter) \
+            or not any(clip.metadata.get(CDL_KEY) is not None for clip in timeline.find_clips()):
+        return
+    try:
+        back = adapter.read_from_file(os.fspath(path), **_read_arguments(adapter, write_args, timeline))
+    except ADAPTER_FAILURES as error:
+        raise InputError(f"adapter {adapter.name} wrote a file it cannot read back "
+                         f"({str(error).strip() or type(error).__name__})", target) from None
+    written, read = _carried_cdls(timeline), _carried_cdls(back)
+    if read != written:
+        wrong = next((i for i, (a, b) in enumerate(zip(written, read)) if a != b), min(len(written), len(read)))
+        raise InputError(f"adapter {adapter.name} wrote CDLs that read back otherwise (CDL {wrong + 1} of "
+                         f"{len(written)}: {read[wrong] if wrong < len(read) else 'missing'}, not "
+                         f"{written[wrong] if wrong < len(written) else 'none'})", target)
 
 
 def decode_timeline(data: bytes, adapter: str, **adapter_args: Any) -> Any:
@@ -381,11 +463,13 @@ def write_timeline(timeline: otio.schema.Timeline, path: str | os.PathLike,
 
     Refuses an existing ``path`` unless ``overwrite``; then the old file is kept beside it as
     ``<name>.bak`` (replacing an older backup), and that backup's path is returned (else
-    None). Nothing is left behind when the adapter fails.
+    None). The file is read back with the same adapter before it replaces anything
+    (:func:`check_reads_back`). Nothing is left behind when the adapter fails.
 
     :class:`~cinegrade.errors.OutputExists` (field ``overwrite``) for an existing file without
     ``overwrite``; :class:`InputError` for a folder as ``path``, a missing folder, no adapter
-    for the suffix, arguments it does not take, or what the adapter fails on.
+    for the suffix, arguments it does not take, what the adapter fails on, or a file it cannot
+    read back as written.
     """
     path = Path(path)
     found = find_adapter(path, adapter, writing=True)
@@ -402,7 +486,10 @@ def write_timeline(timeline: otio.schema.Timeline, path: str | os.PathLike,
         # written to a temporary file in the target folder, so that adapters which write paths
         # relative to the file (Kdenlive's root) see the folder the file will live in
         with atomic_path(path) as temporary:
-            found.write_to_file(writable_copy(timeline), os.fspath(temporary), **arguments)
+            if found.name in _REFUSE_EXISTING:
+                temporary.unlink()
+            found.write_to_file(writable_copy(timeline, found.name), os.fspath(temporary), **arguments)
+            check_reads_back(found, temporary, timeline, arguments, path)
             if backup is not None:
                 shutil.copy2(path, backup)
     except InputError:
@@ -518,12 +605,7 @@ def carry_report(timeline: otio.schema.Timeline, adapter_name: str,
     if not _can_read(found):
         return [f"{label}: cannot be read back, so what it carries was not measured"]
     written = timeline_for_adapter(timeline, found.name, **adapter_args)
-    accepted = _parameters(found, writing=False)[0]
-    read_args = {k: v for k, v in adapter_args.items() if k in accepted}
-    rate_name = next((n for n in ("rate", "fps", "frame_rate") if n in accepted), None)
-    if rate_name is not None and rate_name not in read_args:
-        read_args[rate_name] = adapter_args.get("rate", adapter_args.get("fps",
-                                                                         timeline_rate(written)))
+    read_args = _read_arguments(found, adapter_args, written)
     try:
         back = _as_timeline(decode_timeline(encode_timeline(written, found.name, **adapter_args),
                                             found.name, **read_args), Path("."))

@@ -1,7 +1,8 @@
 """Continuity warnings → OTIO markers on the clips they concern (the timeline edited in place).
 
-Each warning becomes an ``otio.schema.Marker`` on its clip, at the clip's first frame (for a cut:
-the cut), coloured by severity (:data:`MARKER_COLOURS`: error red, warning orange, info yellow),
+Each warning becomes an ``otio.schema.Marker`` on its clip, at the warning's frame (for a cut:
+the cut, the clip's first frame; for a drift inside the shot: where it starts or shows most),
+coloured by severity (:data:`MARKER_COLOURS`: error red, warning orange, info yellow),
 named ``cinegrade: <rule> <value>``,
 with the measurement in ``metadata["cinegrade"]`` = {rule, severity, value, threshold, unit,
 message, other_clip, method, scene, record_frame}. Through cinegrade's Kdenlive adapter these
@@ -50,10 +51,26 @@ def remove_markers(timeline: otio.schema.Timeline) -> int:
     return removed
 
 
+def source_frame(shot: Shot, record_frame: int) -> int:
+    """The clip's source frame (at the source rate) shown at ``record_frame`` (frames from the
+    timeline's first, at the record rate), held within the clip.
+
+    >>> from cinegrade.timeline.shots import FrameRange
+    >>> s = Shot(0, 0, "V1", "video", 0, "a", "movie", "/a.mp4", None, FrameRange(100, 50, 50.0),
+    ...          FrameRange(1000, 25, 25.0), None, None, True, None, (0,))
+    >>> source_frame(s, 1000), source_frame(s, 1012), source_frame(s, 5000)
+    (100, 124, 149)
+    """
+    scale = shot.source.rate / shot.record.rate if shot.record.rate else 1.0
+    offset = round((record_frame - shot.record.start) * scale)
+    return shot.source.start + min(max(offset, 0), max(shot.source.duration - 1, 0))
+
+
 def marker_for(warning: ContinuityWarning, shot: Shot) -> otio.schema.Marker:
-    """The marker of one warning on ``shot``'s clip: a point at the clip's first frame in the
-    clip's (source) time."""
-    start = otio.opentime.RationalTime(shot.source.start, shot.source.rate)
+    """The marker of one warning on ``shot``'s clip: a point at the warning's
+    ``record_frame`` (:func:`source_frame`: the clip's first frame for a cut) in the clip's
+    (source) time."""
+    start = otio.opentime.RationalTime(source_frame(shot, warning.record_frame), shot.source.rate)
     value = "" if warning.value is None else f" {warning.value:+g} {warning.unit}".rstrip()
     return otio.schema.Marker(
         name=f"cinegrade: {warning.rule}{value}",
