@@ -123,12 +123,26 @@ def reading_series(along: AlongShot) -> dict[str, tuple[np.ndarray, np.ndarray, 
     """Each reading along the shot: name → (offsets, values, errors) over the measured frames
     (errors ``inf`` where a frame says nothing of it: :func:`~cinegrade.analysis.along.fit_hinge`
     leaves those out). Values as :func:`frame_readings` gives them (log ratios for saturation
-    and contrast)."""
+    and contrast). Kept for the last shots read (the rules read each shot several times, and a
+    mired reading costs a CCT search per frame)."""
+    kept = _SERIES.get(id(along))
+    if kept is not None and kept[0] is along:
+        return kept[1]
     rows = [(o, frame_readings(c, e)) for o, c, e in zip(along.offsets, along.components, along.errors)
             if np.all(np.isfinite(c))]
-    return {name: (np.array([o for o, _ in rows], dtype=np.float64),
-                   np.array([r[name][0] for _, r in rows], dtype=np.float64),
-                   np.array([r[name][1] for _, r in rows], dtype=np.float64)) for name in READINGS}
+    series = {name: (np.array([o for o, _ in rows], dtype=np.float64),
+                     np.array([r[name][0] for _, r in rows], dtype=np.float64),
+                     np.array([r[name][1] for _, r in rows], dtype=np.float64)) for name in READINGS}
+    for arrays in series.values():
+        for array in arrays:
+            array.flags.writeable = False
+    if len(_SERIES) >= 256:
+        _SERIES.pop(next(iter(_SERIES)))
+    _SERIES[id(along)] = (along, series)  # holding ``along`` keeps its id from being reused
+    return series
+
+
+_SERIES: dict[int, tuple[AlongShot, dict]] = {}
 
 
 def in_unit(what: str, value):
