@@ -7,7 +7,8 @@ graded timeline's grades to another grading system.
   per clip with a CDL.
 - ``--edl FILE``: a CMX 3600 EDL (OTIO's cmx_3600 adapter) whose events carry ``*ASC_SOP`` and
   ``*ASC_SAT`` (from ``clip.metadata["cdl"]``; cinegrade's grade's CDL is put there first).
-- ``--lut-dir DIR``: each graded clip's .cube, copied as ``<clip>.cube``.
+- ``--lut-dir DIR``: each graded clip's .cube, copied as ``<clip>.cube`` (a live CDL baked with the
+  .cube after it).
 
 CDLs are those of ``--method cdl`` grades (or a CDL the clip came with, e.g. from an EDL); clips
 graded with ``--method lut`` have only their .cube, and are listed as such.

@@ -640,7 +640,8 @@ def export_grades(timeline: str | os.PathLike, *, ccc: str | os.PathLike | None 
     - ``cdl_dir``: one ``.cdl`` (``ColorDecisionList`` with the clip's media as ``MediaRef``)
       per clip with a CDL;
     - ``edl``: a CMX 3600 EDL whose events carry ``*ASC_SOP`` and ``*ASC_SAT``;
-    - ``lut_dir``: each graded clip's .cube, copied as ``<clip>.cube``.
+    - ``lut_dir``: each graded clip's .cube, copied as ``<clip>.cube``; a live CDL (Kdenlive's
+      SOP/Sat, perhaps changed by the editor) baked with the .cube after it into one 65³ .cube.
 
     None of them carries a CDL that changes along a clip (keyframes): such a clip goes with its
     static grade, and a line in ``not_carried`` (also heard by ``on_note``) says so.
@@ -648,8 +649,10 @@ def export_grades(timeline: str | os.PathLike, *, ccc: str | os.PathLike | None 
     Raises :class:`InputError` (field :data:`EXPORT_TARGETS` when not exactly one is given, ``overwrite``
     for an existing file)."""
     from cinegrade.grade.apply import correction_ids
+    from cinegrade.grade.effects import whole_grade_lut
     from cinegrade.media.atomic import write_bytes_atomically
     from cinegrade.media.cdl_files import CDLDocument, ColorCorrection, write_cdl_file
+    from cinegrade.media.cube import write_cube
     from cinegrade.timeline.effects import cdl_to_otio_metadata, clip_cdl, clip_grade, cube_path
     from cinegrade.timeline.files import write_timeline
     from cinegrade.timeline.shots import clip_of, shots_from_timeline
@@ -702,21 +705,29 @@ def export_grades(timeline: str | os.PathLike, *, ccc: str | os.PathLike | None 
         write_timeline(loaded, edl, "cmx_3600", overwrite=overwrite, **rate)
     else:
         folder = Path(lut_dir)
-        copies = []
+        copies, baked = [], []
         grades = [clip_grade(clip_of(loaded, shot)) for shot in shots]
-        for grade, id in zip(grades, correction_ids(names, [bool(g and g.get("cube")) for g in grades])):
-            if not grade or not grade.get("cube"):
+        whole = [whole_grade_lut(g, base) for g in grades]  # a live CDL and its look, as one
+        exported = [bool(g and g.get("cube")) or lut is not None for g, lut in zip(grades, whole)]
+        for grade, lut, id, out in zip(grades, whole, correction_ids(names, exported), exported):
+            if not out:
+                continue
+            path = folder / f"{id}.cube"
+            refuse_existing(path)
+            if lut is not None:
+                baked.append((lut, path))
                 continue
             source = Path(cube_path(grade["cube"], base))
             if not source.is_file():
                 raise InputError("the grade's .cube is missing", source)
-            path = folder / f"{id}.cube"
-            refuse_existing(path)
             copies.append((source, path))
         folder.mkdir(parents=True, exist_ok=True)
         for source, path in copies:
             write_bytes_atomically(path, source.read_bytes())
-        done = len(copies)
+        for lut, path in baked:
+            write_cube(lut, path, ("Display-referred Rec.709 in and out (cinegrade export): the clip's live "
+                                   "ASC CDL and what follows it, baked",))
+        done = len(copies) + len(baked)
     varying = [s.clip_name for s in shots if (clip_grade(clip_of(loaded, s)) or {}).get("keyframes")]
     not_carried = (f"{Path(targets[0]).name}: the CDL of {len(varying)} clip(s) changes over time "
                    f"(keyframes), which is not carried; each goes with its static grade: "
@@ -855,21 +866,9 @@ def install_kdenlive_looks(look: str | Sequence[str] | None = None, *, cube: str
     :func:`keep_look_from_still`, goes as its own .cube under its name), or the user's ``cube``
     as ``name``; see :func:`cinegrade.luts.kdenlive.install_kdenlive_looks`. Returns
     ``KdenliveLooks``."""
-    from cinegrade.luts.kdenlive import KdenliveLooks
     from cinegrade.luts.kdenlive import install_kdenlive_looks as install
-    from cinegrade.luts.looks import LOOKS, user_look_path, user_looks
 
-    names = [look] if isinstance(look, str) else list(look or ())
-    kept = {n: user_look_path(n, data_home) for n in names if n not in LOOKS}
-    kept = {n: path for n, path in kept.items() if path is not None}
-    if cube is not None or not kept:
-        return install(look, cube=cube, name=name, strength=strength, data_home=data_home, overwrite=overwrite)
-    titles = {path: title for title, path in user_looks(data_home).items()}
-    shipped = [n for n in names if n not in kept]
-    done = [install(shipped, strength=strength, data_home=data_home, overwrite=overwrite)] if shipped else []
-    done += [install(cube=path, name=titles.get(path, n), strength=strength, data_home=data_home,
-                     overwrite=overwrite) for n, path in kept.items()]
-    return KdenliveLooks(tuple(x for d in done for x in d.looks), done[0].folders)
+    return install(look, cube=cube, name=name, strength=strength, data_home=data_home, overwrite=overwrite)
 
 
 def uninstall_kdenlive_looks(look: str | Sequence[str] | None = None, *,

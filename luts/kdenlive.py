@@ -42,7 +42,7 @@ import numpy as np
 from colour import LUT3D
 
 from cinegrade.errors import InputError, OutputExists, RangeError
-from cinegrade.luts.looks import LOOKS, LUT_SIZE, blend_look, resolve_look, shipped_lut
+from cinegrade.luts.looks import LOOKS, LUT_SIZE, blend_look, resolve_look, shipped_lut, user_look_path, user_looks
 from cinegrade.media.atomic import write_bytes_atomically, write_text_atomically
 from cinegrade.media.cube import read_cube, write_cube
 
@@ -270,7 +270,8 @@ def install_kdenlive_looks(look: str | Sequence[str] | None = None, *, cube: str
                            data_home: str | os.PathLike | None = None,
                            overwrite: bool = False) -> KdenliveLooks:
     """Install looks as Kdenlive custom effects ("cinegrade – Sepia" in the Effects panel's
-    "Custom" group): every shipped look, or the one or ones named by ``look``, or — with
+    "Custom" group): every shipped look, or the one or ones named by ``look`` (shipped, or kept
+    by the user from a still: :func:`cinegrade.luts.looks.keep_user_look`), or — with
     ``cube`` — the user's own .cube under ``name`` (default: the file's stem), at ``strength``
     in [0, 1] (below 1 the preset is a separate effect, "cinegrade – Sepia 50 %", the mix
     baked in). Returns what was installed.
@@ -294,10 +295,7 @@ def install_kdenlive_looks(look: str | Sequence[str] | None = None, *, cube: str
     else:
         if name is not None:
             raise InputError("{field} names your own .cube: it goes with a .cube file", field="name")
-        for shipped in wanted:
-            if shipped not in LOOKS:
-                raise InputError(f"{{field}}: unknown look {shipped!r}: not one of {', '.join(LOOKS)}", field="look")
-        plans = [_shipped_plan(shipped, strength, folders) for shipped in wanted or LOOKS]
+        plans = [_named_plan(n, strength, folders, data_home) for n in wanted or LOOKS]
     manifest = _read_manifest(folders)
     if not overwrite:
         for plan in plans:
@@ -320,6 +318,21 @@ def install_kdenlive_looks(look: str | Sequence[str] | None = None, *, cube: str
             "cube": os.fspath(look.cube), "cube_sha256": _sha256(look.cube)}
     _write_manifest(folders, manifest)
     return KdenliveLooks(tuple(plan.look for plan in plans), folders)
+
+
+def _named_plan(look: str, strength: float, folders: KdenliveFolders,
+                data_home: str | os.PathLike | None) -> _Plan:
+    """A shipped look, or one the user kept (:func:`cinegrade.luts.looks.keep_user_look`),
+    which goes as its own .cube under its title."""
+    if look in LOOKS:
+        return _shipped_plan(look, strength, folders)
+    kept = user_look_path(look, data_home)
+    if kept is None:
+        yours = ", ".join(user_looks(data_home))
+        raise InputError(f"{{field}}: unknown look {look!r}: not one of {', '.join(LOOKS)}"
+                         + (f", nor of yours ({yours})" if yours else ""), field="look")
+    titles = {path: title for title, path in user_looks(data_home).items()}
+    return _user_plan(kept, titles.get(kept, look), strength, folders)
 
 
 def _shipped_plan(look: str, strength: float, folders: KdenliveFolders) -> _Plan:

@@ -110,3 +110,34 @@ def test_exactly_one_target(graded, tmp_path) -> None:
     assert result.exit_code == 2 and "exactly one" in result.stderr
     result = export(str(path), "--ccc", str(tmp_path / "a.ccc"), "--edl", str(tmp_path / "a.edl"))
     assert result.exit_code == 2
+
+
+def test_lut_dir_bakes_a_live_cdl_read_back_from_kdenlive(tmp_path) -> None:
+    """A Kdenlive project whose clip carries a live SOP/Sat and a look after it (as ``grade
+    --method cdl`` writes it, read back with no whole .cube): the exported .cube is the CDL then
+    the look, as OpenColorIO reads it."""
+    from cinegrade.grade.grade import write_after_cdl_cubes
+    from cinegrade.luts.looks import blend_look, resolve_look
+    from cinegrade.media.frames import encode_clip
+    from cinegrade.otio_plugins import kdenlive_adapter
+
+    media = tmp_path / "a.mp4"
+    encode_clip(media, [np.full((36, 64, 3), 0.2 + 0.01 * i, np.float32) for i in range(24)], fps=RATE)
+    whole = otio.opentime.TimeRange(otio.opentime.RationalTime(0, RATE), otio.opentime.RationalTime(24, RATE))
+    clip = otio.schema.Clip(name="a", media_reference=otio.schema.ExternalReference(
+        target_url=str(media), available_range=whole), source_range=whole)
+    timeline = otio.schema.Timeline(name="live", global_start_time=otio.opentime.RationalTime(0, RATE))
+    timeline.tracks.append(otio.schema.Track(name="V1", children=[clip]))
+    project = tmp_path / "live.kdenlive"
+    grade = Grade(0, "a", Match(0, "a", "s", 1, "r", "cdl", "aligned", (0.0,) * 6, 1.0, cdl=CDL_A), "sepia", 0.5)
+    cubes, after = write_grade_cubes([grade], project), write_after_cdl_cubes([grade], project)
+    attach_grade(clip, grade, relative_cube(cubes[0], project), relative_cube(after[0], project), live=True)
+    kdenlive_adapter.write_to_file(timeline, project)
+
+    folder = tmp_path / "luts"
+    result = export(str(project), "--lut-dir", str(folder))
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in folder.iterdir()] == ["a.cube"]
+    rgb = _pixels()
+    expected = apply_lut(apply_cdl(rgb, CDL_A), blend_look(resolve_look("sepia"), 0.5))
+    assert np.abs(_ocio(folder / "a.cube", rgb) - expected).max() < 1 / 255  # a 65³ lattice

@@ -151,6 +151,23 @@ def test_strength_and_a_users_own_cube(home) -> None:
     assert error.max() < 1 / 255 and np.percentile(error, 99) < 0.25 / 255
 
 
+def test_a_kept_look_installs_with_shipped_ones_in_one_step(home) -> None:
+    """A look the user kept goes with shipped ones in one list: its own .cube under its title,
+    the shipped ones as files of their own; an unknown name lists the user's looks too."""
+    from cinegrade.luts.looks import keep_user_look
+
+    lut = colour.LUT3D(colour.LUT3D.linear_table(17) ** [1.0, 0.9, 1.2], name="x")
+    keep_user_look(lut, "Night Market", "from a still")
+    installed = kdenlive_looks.install_kdenlive_looks(["sepia", "night market"])
+    assert [(look.name, look.look) for look in installed.looks] == [
+        ("cinegrade – Sepia", "sepia"), ("cinegrade – Night Market", "Night Market")]
+    rgb = np.random.default_rng(5).random((400, 3))
+    assert np.abs(apply_lut(rgb, read_cube(installed.looks[1].cube)) - apply_lut(rgb, lut)).max() < 1e-5
+    assert installed.looks[0].cube.read_bytes() == shipped_lut("sepia").read_bytes()
+    with pytest.raises(Exception, match="nor of yours \\(Night Market\\)"):
+        kdenlive_looks.install_kdenlive_looks(["sepia", "night marquee"])
+
+
 @pytest.mark.parametrize("args, says", [
     (["--cube", "BAD"], "BAD:2: the table has 1 rows"),
     (["--cube", "MISSING"], "MISSING: no such .cube file"),

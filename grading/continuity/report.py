@@ -39,82 +39,31 @@ def thumbnail_uri(frame: np.ndarray, width: int = THUMB_WIDTH) -> str:
     return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def line_plot_svg(title: str, unit: str, xs: Sequence[float], ys: Sequence[float | None],
-                  labels: Sequence[str], marks: Sequence[bool] = (), width: int = 720,
-                  height: int = 180) -> str:
-    """An inline SVG line chart of ``ys`` (None: not measured) against ``xs`` (timeline frames),
-    points titled by ``labels``; points whose ``marks`` is true are drawn in the warning colour."""
-    left, right, top, bottom = 56, 12, 24, 28
-    points = [(x, y, label, bool(marks[i]) if i < len(marks) else False)
-              for i, (x, y, label) in enumerate(zip(xs, ys, labels)) if y is not None]
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="plot" width="{width}" '
-             f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
-             f'aria-label="{html.escape(title)}">',
-             f'<text x="{left}" y="15" class="plot-title">{html.escape(title)} '
-             f'({html.escape(unit)})</text>',
-             f'<rect x="{left}" y="{top}" width="{width - left - right}" '
-             f'height="{height - top - bottom}" fill="none" stroke="#bbb"/>']
-    if points:
-        x_values = [p[0] for p in points]
-        y_values = [p[1] for p in points]
-        x0, x1 = min(x_values), max(x_values)
-        y0, y1 = min(y_values), max(y_values)
-        if x1 - x0 < 1e-9:
-            x0, x1 = x0 - 1, x1 + 1
-        pad = max((y1 - y0) * 0.1, 1e-3 * max(1.0, abs(y1)))
-        y0, y1 = y0 - pad, y1 + pad
-
-        def px(x: float) -> float:
-            return left + (x - x0) / (x1 - x0) * (width - left - right)
-
-        def py(y: float) -> float:
-            return top + (y1 - y) / (y1 - y0) * (height - top - bottom)
-
-        for value in (y0 + pad, (y0 + y1) / 2, y1 - pad):
-            parts.append(f'<text x="{left - 4}" y="{py(value) + 4:.1f}" class="axis" '
-                         f'text-anchor="end">{value:.3g}</text>')
-        parts.append(f'<text x="{left}" y="{height - 8}" class="axis">frame {x0:.0f}</text>')
-        parts.append(f'<text x="{width - right}" y="{height - 8}" class="axis" '
-                     f'text-anchor="end">frame {x1:.0f}</text>')
-        path = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y, _, _ in points)
-        parts.append(f'<polyline points="{path}" fill="none" stroke="#3066be" stroke-width="1.5"/>')
-        for x, y, label, marked in points:
-            colour = SEVERITY_COLOURS["warning"] if marked else "#3066be"
-            parts.append(f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="3.5" fill="{colour}">'
-                         f'<title>{html.escape(label)}: {y:.4g} {html.escape(unit)}</title>'
-                         '</circle>')
-    else:
-        parts.append(f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" '
-                     'class="axis">nothing measured</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+def _plot_open(title: str, unit: str, width: int, height: int, box: tuple[int, int, int, int]) -> list[str]:
+    """The start of an inline SVG chart: its title and the plot frame; ``box`` is the margin
+    (left, right, top, bottom) in pixels."""
+    left, right, top, bottom = box
+    return [f'<svg xmlns="http://www.w3.org/2000/svg" class="plot" width="{width}" '
+            f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
+            f'aria-label="{html.escape(title)}">',
+            f'<text x="{left}" y="15" class="plot-title">{html.escape(title)} '
+            f'({html.escape(unit)})</text>',
+            f'<rect x="{left}" y="{top}" width="{width - left - right}" '
+            f'height="{height - top - bottom}" fill="none" stroke="#bbb"/>']
 
 
-def series_plot_svg(title: str, unit: str, series: Sequence[tuple], width: int = 360,
-                    height: int = 170, x_label: str = "frame", min_span: float = 0.0) -> str:
-    """An inline SVG chart of several series, each ``(name, xs, ys, colour, line)``: ``line``
-    "solid" joins the points and marks them, "dashed" draws a dashed line without marks
-    (a fit); a legend names them. The value axis spans zero, and at least ``min_span`` (so
-    that noise does not fill the plot). Nothing measured: a note instead."""
-    left, right, top, bottom = 52, 10, 24, 40
-    drawn = [(name, [(float(x), float(y)) for x, y in zip(xs, ys) if y is not None and np.isfinite(y)],
-              colour, line) for name, xs, ys, colour, line in series]
-    points = [p for _, pts, _, _ in drawn for p in pts]
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="plot" width="{width}" '
-             f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
-             f'aria-label="{html.escape(title)}">',
-             f'<text x="{left}" y="15" class="plot-title">{html.escape(title)} '
-             f'({html.escape(unit)})</text>',
-             f'<rect x="{left}" y="{top}" width="{width - left - right}" '
-             f'height="{height - top - bottom}" fill="none" stroke="#bbb"/>']
-    if not points:
-        parts.append(f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" '
-                     'class="axis">nothing measured</text></svg>')
-        return "".join(parts)
-    x0, x1 = min(p[0] for p in points), max(p[0] for p in points)
-    y0, y1 = min(min(p[1] for p in points), 0.0), max(max(p[1] for p in points), 0.0)
-    if y1 - y0 < min_span:
-        y0, y1 = (y0 + y1 - min_span) / 2, (y0 + y1 + min_span) / 2
+def _nothing_measured(width: int, height: int) -> str:
+    return (f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" '
+            'class="axis">nothing measured</text></svg>')
+
+
+def _axes(x_range: tuple[float, float], y_range: tuple[float, float], width: int, height: int,
+          box: tuple[int, int, int, int], x_label: str, x_text_y: float, parts: list[str]):
+    """Scales from data to pixels for the plot frame (a range of zero width widened by one; the
+    values padded by a tenth), with three value ticks and the first and last ``x_label`` drawn
+    into ``parts``; returns ``(px, py)``."""
+    left, right, top, bottom = box
+    (x0, x1), (y0, y1) = x_range, y_range
     if x1 - x0 < 1e-9:
         x0, x1 = x0 - 1, x1 + 1
     pad = max((y1 - y0) * 0.1, 1e-3 * max(1.0, abs(y1)))
@@ -129,11 +78,58 @@ def series_plot_svg(title: str, unit: str, series: Sequence[tuple], width: int =
     for value in (y0 + pad, (y0 + y1) / 2, y1 - pad):
         parts.append(f'<text x="{left - 4}" y="{py(value) + 4:.1f}" class="axis" '
                      f'text-anchor="end">{value:.3g}</text>')
+    parts.append(f'<text x="{left}" y="{x_text_y}" class="axis">{x_label} {x0:.0f}</text>')
+    parts.append(f'<text x="{width - right}" y="{x_text_y}" class="axis" '
+                 f'text-anchor="end">{x_label} {x1:.0f}</text>')
+    return px, py
+
+
+def line_plot_svg(title: str, unit: str, xs: Sequence[float], ys: Sequence[float | None],
+                  labels: Sequence[str], marks: Sequence[bool] = (), width: int = 720,
+                  height: int = 180) -> str:
+    """An inline SVG line chart of ``ys`` (None: not measured) against ``xs`` (timeline frames),
+    points titled by ``labels``; points whose ``marks`` is true are drawn in the warning colour."""
+    box = (56, 12, 24, 28)
+    points = [(x, y, label, bool(marks[i]) if i < len(marks) else False)
+              for i, (x, y, label) in enumerate(zip(xs, ys, labels)) if y is not None]
+    parts = _plot_open(title, unit, width, height, box)
+    if not points:
+        return "".join(parts) + _nothing_measured(width, height)
+    px, py = _axes((min(p[0] for p in points), max(p[0] for p in points)),
+                   (min(p[1] for p in points), max(p[1] for p in points)),
+                   width, height, box, "frame", height - 8, parts)
+    path = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y, _, _ in points)
+    parts.append(f'<polyline points="{path}" fill="none" stroke="#3066be" stroke-width="1.5"/>')
+    for x, y, label, marked in points:
+        colour = SEVERITY_COLOURS["warning"] if marked else "#3066be"
+        parts.append(f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="3.5" fill="{colour}">'
+                     f'<title>{html.escape(label)}: {y:.4g} {html.escape(unit)}</title>'
+                     '</circle>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def series_plot_svg(title: str, unit: str, series: Sequence[tuple], width: int = 360,
+                    height: int = 170, x_label: str = "frame", min_span: float = 0.0) -> str:
+    """An inline SVG chart of several series, each ``(name, xs, ys, colour, line)``: ``line``
+    "solid" joins the points and marks them, "dashed" draws a dashed line without marks
+    (a fit); a legend names them. The value axis spans zero, and at least ``min_span`` (so
+    that noise does not fill the plot). Nothing measured: a note instead."""
+    box = (52, 10, 24, 40)
+    left, right = box[0], box[1]
+    drawn = [(name, [(float(x), float(y)) for x, y in zip(xs, ys) if y is not None and np.isfinite(y)],
+              colour, line) for name, xs, ys, colour, line in series]
+    points = [p for _, pts, _, _ in drawn for p in pts]
+    parts = _plot_open(title, unit, width, height, box)
+    if not points:
+        return "".join(parts) + _nothing_measured(width, height)
+    y0, y1 = min(min(p[1] for p in points), 0.0), max(max(p[1] for p in points), 0.0)
+    if y1 - y0 < min_span:
+        y0, y1 = (y0 + y1 - min_span) / 2, (y0 + y1 + min_span) / 2
+    px, py = _axes((min(p[0] for p in points), max(p[0] for p in points)), (y0, y1),
+                   width, height, box, x_label, height - 24, parts)
     parts.append(f'<line x1="{left}" x2="{width - right}" y1="{py(0.0):.1f}" y2="{py(0.0):.1f}" '
                  'stroke="#ddd"/>')
-    parts.append(f'<text x="{left}" y="{height - 24}" class="axis">{x_label} {x0:.0f}</text>')
-    parts.append(f'<text x="{width - right}" y="{height - 24}" class="axis" '
-                 f'text-anchor="end">{x_label} {x1:.0f}</text>')
     legend = left
     for name, pts, colour, line in drawn:
         path = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in pts)

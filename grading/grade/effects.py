@@ -162,3 +162,24 @@ def match_from_metadata(shot_index: int, clip_name: str, metadata: dict | None):
                      float(metadata.get("confidence") or 0.0), strength, cdl, via=via or None)
     except (TypeError, ValueError, KeyError, InputError):
         return None
+
+
+def whole_grade_lut(metadata: Mapping | None, base: str | None = None, size: int = 65):
+    """The whole grade a clip's grade ``metadata`` applies as one :class:`colour.LUT3D`
+    (``size``³, display-referred Rec.709 [0, 1]) when no single .cube holds it: a live CDL
+    (``"live": "cdl"``, as read back from Kdenlive, with ``"cube": null``) followed by its
+    ``cube_after_cdl`` (relative paths joined to ``base``); keyframes go as the static CDL.
+    None when the ``"cube"`` already holds the grade, or there is no live CDL.
+    :class:`InputError`: the .cube after the CDL is missing or unreadable (its file)."""
+    if not metadata or metadata.get("cube") or metadata.get("live") != LIVE_CDL or not metadata.get("cdl"):
+        return None
+    from cinegrade.colour.cdl import apply_cdl
+    from cinegrade.colour.lut import apply_lut, bake_lut3d
+    from cinegrade.media.cube import read_cube
+    from cinegrade.timeline.effects import cube_path
+
+    cdl = cdl_from_otio_metadata({"cdl": metadata["cdl"]})
+    after = metadata.get("cube_after_cdl")
+    look = read_cube(cube_path(after, base)) if after else None
+    return bake_lut3d(lambda rgb: apply_cdl(rgb, cdl) if look is None else apply_lut(apply_cdl(rgb, cdl), look),
+                      size, "cinegrade grade: live ASC CDL" + (" then its look" if look is not None else ""))
