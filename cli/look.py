@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from cinegrade.cli.grade import common_options, run
+from cinegrade.cli.grade import common_options
 
 
 @click.command("look")
@@ -28,13 +28,11 @@ def look(timeline: str, look_name: str | None, from_still: str | None, **options
     still, --from-still FRAME — over every shot of TIMELINE."""
     if (look_name is None) == (from_still is None):
         raise click.UsageError("give a LOOK or --from-still FRAME" + (", not both" if look_name else ""))
-    if from_still is None:
-        run(timeline, match=False, look=look_name, **options)
-        return
-    _from_still(timeline, from_still, **options)
+    _look(timeline, look_name, from_still, **options)
 
 
-def _from_still(timeline: str, still: str, *, output: str, look_strength: float, force: bool = False,
+def _look(timeline: str, look_name: str | None, still: str | None, *, output: str, look_strength: float,
+          force: bool = False,
                 lut_size: str = "33", jobs: int | None = None, no_cache: bool = False,
                 cache_dir: str | None = None, scheduler: str | None = None, adapter: str | None = None,
                 rate: str | None = None, adapter_args: tuple[str, ...] = (), sequence: str | None = None,
@@ -45,7 +43,7 @@ def _from_still(timeline: str, still: str, *, output: str, look_strength: float,
     from cinegrade.cli.timeline_input import kdenlive_line, note, reading
     from cinegrade.cli.timeline_input import kdenlive_version as _version
 
-    graded = look_timeline(timeline, None, output, strength=look_strength, from_still=still,
+    graded = look_timeline(timeline, look_name, output, strength=look_strength, from_still=still,
                            lut_size=int(lut_size), report=report_path, overwrite=force,
                            reading=reading(adapter, rate, adapter_args, sequence),
                            work=shot_work(jobs, no_cache, cache_dir, quiet, scheduler), on_note=note,

@@ -497,20 +497,32 @@ def look_timeline(timeline: str | os.PathLike, look: str | None, output: str | o
     transfer from their pooled distributions, three frames a shot, to the still's), written as
     ``<output stem>.grades/look-from-<still>.cube``, which the clips' grades then name. With
     ``report``, the report also shows the still beside the shots before and after, with their
-    distances to it (``Graded.still``: :class:`~cinegrade.grade.report.StillComparison`).
+    distances to it (``Graded.still``: :class:`~cinegrade.grade.report.StillComparison`). A
+    look the user kept from a still (:func:`keep_look_from_still`) is fitted the same way, at its
+    kept strength times ``strength``, as ``look-<name>.cube`` (its kept .cube is fitted to
+    reference photographs, for use without footage: Kdenlive's effect list, ``grade --look``).
     :class:`InputError`: both or neither of ``look`` and ``from_still`` (field ``from_still``),
     an unreadable image (its file), and as :func:`grade_timeline`; nothing is written then."""
+    from cinegrade.luts.looks import LOOKS, kept_look_still
+
     if from_still is None:
         if look is None:
             raise InputError("give a look or {field} (an image to take a look from)", field="from_still")
-        return grade_timeline(timeline, output, match=False, look=look, look_strength=strength,
-                              **options)
+        kept = kept_look_still(look) if look not in LOOKS else None
+        if kept is None:
+            return grade_timeline(timeline, output, match=False, look=look, look_strength=strength,
+                                  **options)
+        if not 0.0 <= float(strength) <= 1.0:
+            raise RangeError("strength", float(strength), 0, 1)
+        return _look_from_still(timeline, kept[0], output, float(strength) * kept[1], kept_as=look, **options)
     return _look_from_still(timeline, Path(from_still), output, strength, look=look, **options)
 
 
 def _look_from_still(timeline: str | os.PathLike, still: Path, output: str | os.PathLike,
-                     strength: float, *, look: str | None = None, overwrite: bool = False,
-                     report: str | os.PathLike | None = None, **options) -> Graded:
+                     strength: float, *, look: str | None = None, kept_as: str | None = None,
+                     overwrite: bool = False, report: str | os.PathLike | None = None, **options) -> Graded:
+    """``look_timeline`` with the look of ``still`` fitted to the timeline's shots; ``kept_as``:
+    the name of the kept look it came from (:func:`keep_look_from_still`)."""
     from cinegrade.grade.grade import grades_folder
     from cinegrade.luts.kdenlive import slug
     from cinegrade.luts.looks import look_from_still
@@ -527,10 +539,12 @@ def _look_from_still(timeline: str | os.PathLike, still: Path, output: str | os.
     if os.path.exists(output) and not overwrite:
         raise OutputExists(output, f"the old file is kept as {os.path.basename(output)}.bak")
     lut = look_from_still(still, source=_shots_palette(timeline, options.get("reading"), options.get("on_note")))
-    cube = (grades_folder(output) / f"look-from-{slug(still.stem) or 'still'}.cube").absolute()
+    stem = f"look-{slug(kept_as)}" if kept_as else f"look-from-{slug(still.stem) or 'still'}"
+    cube = (grades_folder(output) / f"{stem}.cube").absolute()
     created = not cube.exists()
     cube.parent.mkdir(parents=True, exist_ok=True)
-    write_cube(lut, cube, (f"The look of the still {still.name} (cinegrade look --from-still)",
+    made = f"your look {kept_as!r}, kept from a still" if kept_as else f"the still {still.name}"
+    write_cube(lut, cube, (f"The look of {made}, fitted to these shots (cinegrade look)",
                            "Display-referred Rec.709 in and out."))
     try:
         graded = grade_timeline(timeline, output, match=False, look=os.fspath(cube),
@@ -605,7 +619,7 @@ def keep_look_from_still(still: str | os.PathLike, name: str, *, strength: float
     lut = blend_look(look_from_still(still), float(strength))
     at = "" if float(strength) >= 1.0 else f" at {float(strength):g}"
     path = keep_user_look(lut, name, f"The look of the still {still.name}{at} (cinegrade looks --from-still)",
-                          data_home, overwrite)
+                          data_home, overwrite, still=still, still_strength=float(strength))
     return KeptLook(name.strip(), path, float(strength), still)
 
 

@@ -15,6 +15,7 @@ function of this file (no dates, no versions), and a test checks it byte for byt
 from __future__ import annotations
 
 import functools
+import json
 import os
 import sys
 from collections.abc import Callable
@@ -31,6 +32,7 @@ from colour.temperature import CCT_to_xy_CIE_D
 
 from cinegrade.colour.lut import AnyLUT, apply_lut, bake_lut3d
 from cinegrade.errors import InputError, RangeError
+from cinegrade.media.atomic import write_bytes_atomically, write_text_atomically
 from cinegrade.media.cube import read_cube, write_cube
 
 LUT_SIZE = 33
@@ -404,11 +406,15 @@ def user_look_description(path: Path) -> str:
 
 
 def keep_user_look(lut: AnyLUT, name: str, description: str, data_home: str | os.PathLike | None = None,
-                   overwrite: bool = False) -> Path:
+                   overwrite: bool = False, still: str | os.PathLike | None = None,
+                   still_strength: float = 1.0) -> Path:
     """Write ``lut`` as the user's look ``name`` (``<data home>/cinegrade/looks/<slug>.cube``,
     titled ``name``, ``description`` its first comment) so that every command takes ``name``
-    as a LOOK. :class:`InputError`: a name that is a shipped look's or has no letter or digit
-    (field ``name``), a kept look of that name without ``overwrite``."""
+    as a LOOK; with ``still`` (the image the look came from, at ``still_strength``) a copy of it
+    beside the .cube (``<slug>.still<suffix>`` and ``<slug>.json``), so that a look laid on a
+    timeline is fitted to its shots (:func:`kept_look_still`). :class:`InputError`: a name that is
+    a shipped look's or has no letter or digit (field ``name``), a kept look of that name without
+    ``overwrite``."""
     from cinegrade.errors import OutputExists
     from cinegrade.luts.kdenlive import slug
 
@@ -424,7 +430,29 @@ def keep_user_look(lut: AnyLUT, name: str, description: str, data_home: str | os
     path.parent.mkdir(parents=True, exist_ok=True)
     named = lut.copy()
     named.name = name
+    for stale in path.parent.glob(f"{stem}.still.*"):
+        stale.unlink()
+    path.with_suffix(".json").unlink(missing_ok=True)
+    if still is not None:
+        copy = path.with_name(f"{stem}.still{Path(still).suffix.lower()}")
+        write_bytes_atomically(copy, Path(still).read_bytes())
+        write_text_atomically(path.with_suffix(".json"), json.dumps(
+            {"still": copy.name, "strength": float(still_strength)}) + "\n")
     return write_cube(named, path, (description, "Display-referred Rec.709 in and out (cinegrade look)."))
+
+
+def kept_look_still(name: str, data_home: str | os.PathLike | None = None) -> tuple[Path, float] | None:
+    """The still a kept look ``name`` came from and the strength it was kept at
+    (:func:`keep_user_look`), or None: not a kept look, or one kept without its still."""
+    path = user_look_path(name, data_home)
+    if path is None:
+        return None
+    try:
+        kept = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+        still, strength = path.with_name(str(kept["still"])), float(kept["strength"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return (still, strength) if still.parent == path.parent and still.is_file() and 0 <= strength <= 1 else None
 
 
 def _cube_header(path: Path) -> tuple[str | None, list[str]]:

@@ -306,14 +306,19 @@ def test_cli_keeps_a_look_uses_it_by_name_and_installs_it_in_kdenlive(scene_set,
                        (["--name", "!!"], "letter or a digit")):
         result = CliRunner().invoke(cinegrade, ["looks", "--from-still", str(still_file), *args])
         assert result.exit_code == 2 and says in result.stderr, result.stderr
-    # by name in `cinegrade look`: the clips' grades name it, their LUT is it
-    out = tmp_path / "kept.otio"
-    _run("look", str(scene_set.timeline_path), "Master 1", "-o", str(out))
+    assert (home / "cinegrade" / "looks" / "master-1.still.png").read_bytes() == still_file.read_bytes()
+    # by name in `cinegrade look`: fitted to the timeline's shots as `--from-still` is, at the
+    # kept strength (0.8) times the strength asked (0.5)
+    out, direct = tmp_path / "kept.otio", tmp_path / "direct.otio"
+    _run("look", str(scene_set.timeline_path), "Master 1", "--strength", "0.5", "-o", str(out))
+    _run("look", str(scene_set.timeline_path), "--from-still", str(still_file), "--strength", "0.4",
+         "-o", str(direct))
     grade = clip_grade(next(iter(otio.adapters.read_from_file(str(out)).find_clips())))
-    assert grade["look"] == "Master 1"
+    assert grade["look"].endswith("look-master-1.cube") and grade["look_strength"] == pytest.approx(0.4)
     probe = np.random.default_rng(2).uniform(0, 1, (300, 3))
+    fitted = clip_grade(next(iter(otio.adapters.read_from_file(str(direct)).find_clips())))
     np.testing.assert_allclose(apply_lut(probe, read_cube(out.parent / grade["cube"])),
-                               apply_lut(probe, read_cube(kept)), atol=2e-3)
+                               apply_lut(probe, read_cube(direct.parent / fitted["cube"])), atol=1e-6)
     # into Kdenlive's Effects panel, and out again
     _run("looks", "--install-kdenlive", "--look", "Master 1")
     effect = home / "kdenlive" / "effects" / "cinegrade-master-1.xml"
