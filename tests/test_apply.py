@@ -453,3 +453,13 @@ def test_bad_input_is_one_line_exit_2_and_nothing_written(round_trip, tmp_path) 
     assert exists.read_text() == "keep me"
     missing_timeline = cli("apply", tmp_path / "nope.otio", "--cdl", broken, "-o", out)
     assert missing_timeline.exit_code == 2 and "nope.otio" in missing_timeline.stderr
+
+
+def test_a_clip_whose_grade_went_elsewhere_is_told_so() -> None:
+    """Two clips named "Wide" (export gave them the ids Wide and Wide_2) and one grade "Wide":
+    it goes to the first by id; the second is told where its grade went, not that none has its
+    name."""
+    clips = [TimelineClip(0, "Wide", "Wide"), TimelineClip(1, "Wide", "Wide_2")]
+    mapping = map_grades(clips, [IncomingGrade(CDL(saturation=0.9), "g.ccc", 0, id="Wide")])
+    assert [(m.clip.index, m.key) for m in mapping.matched] == [(0, "id")]
+    assert mapping.without_grade[0].reason.startswith("the grade with its clip name 'Wide' went to clip 'Wide' (by id)")

@@ -227,8 +227,21 @@ def map_grades(clips: Sequence[TimelineClip], grades: Sequence[IncomingGrade]) -
                 matched[m] = GradeMatch(clips[m], grades[j], key, value)
                 newly.add(j)
         used |= newly
-    without = tuple(ClipWithoutGrade(c, ambiguous.get(i, "no grade has its id, name, reel or file name"))
-                    for i, c in enumerate(clips) if i not in matched)
+    taken_by = {id(m.grade): m for m in matched.values()}
+
+    def why(i: int, clip: TimelineClip) -> str:
+        if i in ambiguous:
+            return ambiguous[i]
+        for key, clip_value in _PASSES:
+            value = clip_value(clip)
+            for grade in grades:
+                other = taken_by.get(id(grade))
+                if value and other is not None and value in _grade_values(key, grade):
+                    return (f"the grade with its {key} {value!r} went to clip {other.clip.name!r} "
+                            f"(by {other.key}), and a grade goes to the clips of one key only")
+        return "no grade has its id, name, reel or file name"
+
+    without = tuple(ClipWithoutGrade(c, why(i, c)) for i, c in enumerate(clips) if i not in matched)
     return GradeMapping(tuple(matched[i] for i in sorted(matched)), without,
                         tuple(g for j, g in enumerate(grades) if j not in used))
 
