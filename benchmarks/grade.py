@@ -393,6 +393,8 @@ def main() -> None:
             "bare_cpu_runs_s": [round(bare_cpu_a, 2), round(bare_cpu_b, 2)],
             "library_edited_during_local_runs": edited,
             "warnings": len(check_cold.warnings), "cuts_judged": len(check_cold.result.cuts),
+            "along_measured": len(check_cold.result.along),
+            "along_steady": len(getattr(check_cold.result, "steady", {})),
             "cubes": cubes, "warm_cubes_identical": not warm_differ,
             "aligned_counted_in_workers": counter.complete,
             "peak_rss_main_mb": round(own_mb), "peak_rss_worker_mb": round(worker_mb)})
@@ -492,6 +494,8 @@ def report(f: dict) -> None:
     print(f"check: {f['cuts_judged']} cuts judged, {f['warnings']} warnings; grade: "
           f"{f['cubes']} .cube files (warm run's identical to cold run's: "
           f"{f['warm_cubes_identical']})")
+    print(f"check along the shots: {f['along_measured']} measured, {f['along_steady']} steady "
+          f"(their view frames agree: not measured)")
     print(f"peak RSS: main process {f['peak_rss_main_mb']} MB, largest worker "
           f"{f['peak_rss_worker_mb']} MB (after the local runs; after Dask: main "
           f"{f['peak_rss_main_final_mb']} MB, largest child {f['peak_rss_child_final_mb']} MB)")

@@ -8,7 +8,11 @@ Sources (real footage the demo ships, :mod:`cinegrade.demo.footage`):
   as 4 s shots at 640×360, 24 fps (:func:`~cinegrade.demo.footage.render_shot`);
 - bikes.mp4's four longest shots at its real cuts (46–61 frames, 640×272, 25 fps: fast
   motion, riders crossing the frame);
-- Big Buck Bunny's continuous shot, its first 96 frames at 640×360.
+- Big Buck Bunny's continuous shot, its first 96 frames at 640×360;
+- the demo's shots with camera motion or of real video, as ``cinegrade demo`` cuts them (24
+  frames at 640×360: push-ins and pans on its photographs, bikes.mp4's five cuts, two framings
+  of Big Buck Bunny; :func:`demo_sources`), clean only: undrifted, and with the demo's own
+  static drifts of seeds 0 and 1 — where the demo held bikes-03-cut3 on its camera motion.
 
 Kinds, each shot written as H.264 (:func:`cinegrade.media.frames.encode_clip`) and read back
 through :func:`cinegrade.analysis.along.sample_along` (every 6th frame, 320 px):
@@ -23,8 +27,10 @@ through :func:`cinegrade.analysis.along.sample_along` (every 6th frame, 320 px):
 - ``flicker``: a per-frame exposure wobble of σ 0.02–0.04 stop (``Drift.flicker_stops``).
 
 Printed: per kind, detections (a warning or error of the kind's reading) out of shots, the
-findings of other readings on those shots, and false alarms (warnings or errors) on clean shots,
-and their uncertain findings (``info``); the error of the
+findings of other readings on those shots, the shots ``grade`` would hold to their start
+(:func:`cinegrade.grade.hold.shot_hold`), and false alarms (warnings or errors) on clean shots,
+and their uncertain findings (``info``); false holds (clean shots held / clean shots: the
+benchmark's, the demo's, together); the error of the
 measured curve (per-frame measurements and the fitted hinge) against the truth at the sampled
 frames, in stops / mired / % (median over shots of the RMS and of the worst frame); the size
 and start-frame errors of the fit; the per-frame standard errors' calibration (RMS of
@@ -37,7 +43,9 @@ CDL keyframes: a SOP/Sat with keyframes), and rendered by melt; each rendered fr
 drifted clip is compared with melt's render of the truth's frame (ΔE2000 over the frame, mean
 of its pixels), and the shot's median and worst frame are reported — against the same timeline
 graded with one static correction per shot (``within_shot=False``: the match to the truth, as
-every grading tool corrects a clip) and ungraded.
+every grading tool corrects a clip) and ungraded. Flicker shots, and the undrifted clean ones
+(the harm), are also rendered ungraded through FFmpeg's ``deflicker`` by MLT's avfilter bridge
+(:data:`DEFLICKER`: a filter on the clip, as Kdenlive would hold it).
 
 Anchor, on the same shots in the same run: whole-frame statistics
 (:func:`cinegrade.analysis.stats.shot_stats` of the first three against the last three sampled
@@ -46,7 +54,11 @@ and for flicker the registered flicker of 12 consecutive frames
 (:func:`cinegrade.analysis.flicker.registered_flicker`, what ``check`` measures today) with the
 cut rules' flicker threshold.
 
-Usage: ``python benchmarks/within_shot.py [--seeds N] [--render-seeds N] [--sources a,b] [--json OUT]``.
+Every shot of the full run is drawn first, in one sequence (:func:`all_cases`), so that a subset
+(``--sources``, ``--kinds``, ``--first``) writes the very shots the full run writes.
+
+Usage: ``python benchmarks/within_shot.py [--seeds N] [--render-seeds N] [--sources a,b]
+[--kinds a,b] [--first N] [--json OUT]``.
 """
 
 from __future__ import annotations
@@ -92,6 +104,7 @@ from cinegrade.continuity.rules import (  # noqa: E402
 )
 from cinegrade.demo.drifts import random_drift  # noqa: E402
 from cinegrade.demo.footage import Framing, ShotSpec, clip_segments, render_shot  # noqa: E402
+from cinegrade.grade.hold import shot_hold  # noqa: E402
 from cinegrade.media.frames import decode_frames, encode_clip  # noqa: E402
 from cinegrade.timeline.shots import MOVIE, FrameRange, Shot  # noqa: E402
 
@@ -115,6 +128,9 @@ class Source:
     size: tuple[int, int]
     fps: int
     frames: int
+    #: a shot of the demo as ``make demo`` cuts it (clean only: undrifted, then the demo's own
+    #: static drift of this shot for demo seeds 0, 1, ...)
+    demo: bool = False
 
 
 def sources(only: set[str] | None = None) -> list[Source]:
@@ -140,7 +156,38 @@ def sources(only: set[str] | None = None) -> list[Source]:
                             (640, 272), 25, count))
     found.append(Source("bigbuckbunny", ShotSpec("bigbuckbunny", Framing("wide"), 0, 96),
                         (640, 360), 24, 96))
+    found.extend(demo_sources())
     return [s for s in found if only is None or any(o in s.name for o in only)]
+
+
+#: The demo's frame size, rate and shot length (``cinegrade demo``'s defaults: 1 s shots).
+DEMO_SIZE, DEMO_FPS, DEMO_FRAMES = (640, 360), 24, 24
+
+
+def demo_sources() -> list[Source]:
+    """The demo's shots with camera motion (push-ins, pans) or of real video (bikes.mp4's cuts,
+    Big Buck Bunny), as ``cinegrade demo`` cuts them (:func:`~cinegrade.demo.footage.demo_scenes`,
+    24 frames at 640×360): clean shots only, for the false holds (the demo's bikes-03-cut3
+    was held on its camera motion)."""
+    from cinegrade.demo.footage import CLIP_FILES, demo_scenes, shot_name
+
+    found = []
+    for scene in demo_scenes():
+        for index, spec in enumerate(scene.shots):
+            if spec.source in CLIP_FILES or spec.framing.end is not None:
+                count = min(DEMO_FRAMES, spec.frame_count or DEMO_FRAMES)
+                found.append(Source(f"demo {shot_name(scene, index)}", spec, DEMO_SIZE, DEMO_FPS,
+                                    count, demo=True))
+    return found
+
+
+def demo_drift(source: Source, demo_seed: int) -> Drift:
+    """The static drift ``cinegrade demo --seed demo_seed`` gives ``source``'s shot, without
+    flicker (a clean shot does not creep or flicker)."""
+    from cinegrade.demo.footage import demo_scenes, scene_drifts
+
+    drift = scene_drifts(demo_scenes(), demo_seed)[source.name.removeprefix("demo ")]
+    return dataclasses.replace(drift, flicker_stops=0.0)
 
 
 def ramp(count: int, start: int, ease: bool) -> np.ndarray:
@@ -233,10 +280,35 @@ def frame_delta_e(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.mean(delta_e_2000(a[::2, ::2], b[::2, ::2])))
 
 
-def render_case(folder: Path, source: Source, frames: list[np.ndarray], drifted: Path) -> dict:
+#: FFmpeg's ``deflicker`` through MLT's avfilter bridge (``avfilter.deflicker``; Kdenlive 22.12
+#: lists it, without an effect definition of its own, from MLT's metadata): label → (``av.size``,
+#: frames averaged; ``av.mode``, how).
+DEFLICKER = {"deflicker 5": (5, "am"), "deflicker 15": (15, "am")}
+DEFLICKER_LABEL = next(iter(DEFLICKER))
+
+
+def with_filter(project: Path, out: Path, clip: int, service: str, properties: dict[str, str]) -> Path:
+    """``project`` (a Kdenlive project) with a filter ``service`` (``properties``) on the
+    ``clip``-th entry of its first track, written to ``out``."""
+    import xml.etree.ElementTree as ET
+
+    tree = ET.parse(project)
+    playlists = [p for p in tree.getroot().iter("playlist") if p.get("id") != "main_bin"
+                 and len(p.findall("entry")) > clip]
+    entry = playlists[0].findall("entry")[clip]
+    node = ET.SubElement(entry, "filter", {"id": f"bench_{service}"})
+    for name, value in {"mlt_service": service, "kdenlive_id": service, **properties}.items():
+        ET.SubElement(node, "property", {"name": name}).text = value
+    tree.write(out, encoding="utf-8", xml_declaration=True)
+    return out
+
+
+def render_case(folder: Path, source: Source, frames: list[np.ndarray], drifted: Path,
+                deflicker: bool = False) -> dict:
     """The end-to-end figures of one drifted shot (see the module docstring): per frame ΔE2000
     against the truth of melt's render held (keyframes), static (one correction) and ungraded,
-    with the keyframes written."""
+    with the keyframes written; with ``deflicker``, also the ungraded shot through each of
+    :data:`DEFLICKER`."""
     import opentimelineio as otio
 
     import cinegrade
@@ -259,24 +331,50 @@ def render_case(folder: Path, source: Source, frames: list[np.ndarray], drifted:
     seconds = time.perf_counter() - started
     cinegrade.grade_timeline(cut, folder / "static.kdenlive", reference="truth", work=work, within_shot=False)
     cinegrade.convert_timeline(cut, folder / "plain.kdenlive")
-    rendered = {name: melt_render(folder / f"{name}.kdenlive", folder / f"{name}-frames")
-                for name in ("plain", "held", "static")}
+    labels = {"held": "held", "static": "static", "plain": "ungraded"}
+    if deflicker:
+        for number, (label, (size, mode)) in enumerate(DEFLICKER.items()):
+            with_filter(folder / "plain.kdenlive", folder / f"deflicker{number}.kdenlive", 1,
+                        "avfilter.deflicker", {"av.size": str(size), "av.mode": mode})
+            labels[f"deflicker{number}"] = label
+    rendered = {name: melt_render(folder / f"{name}.kdenlive", folder / f"{name}-frames") for name in labels}
     truth_frames = rendered["plain"][:count]
     figures = {}
-    for name, label in (("held", "held"), ("static", "static"), ("plain", "ungraded")):
+    for name, label in labels.items():
         shot_frames = rendered[name][count:2 * count]
         figures[label] = [round(frame_delta_e(a, b), 4) for a, b in zip(shot_frames, truth_frames)]
+        if label in DEFLICKER:  # MLT's bridge shows frame N's deflickered picture at N + size
+            lag = DEFLICKER[label][0]
+            figures[f"{label} realigned"] = [round(frame_delta_e(a, b), 4)
+                                             for a, b in zip(shot_frames[lag:], truth_frames)]
     keyframes = held.grades[1].keyframes
     return {"delta_e": figures, "keyframes": [k.frame for k in keyframes],
             "grade_seconds": seconds, "rendered_frames": len(rendered["held"]) - count}
 
 
-def run_case(folder: Path, source: Source, frames: list[np.ndarray], kind: str, rng: np.random.Generator,
-             static: bool, along_settings: AlongSettings, render: bool = False) -> dict:
-    """Write one shot of ``kind``, measure it, judge it: a record of what was found."""
-    count = len(frames)
+@dataclass(frozen=True)
+class Case:
+    """One shot to write: ``source`` with ``drifts`` (one a frame) of ``kind``; ``seed``: its
+    number among the shots of its kind and source; ``record``: what was drawn."""
+
+    source: Source
+    kind: str
+    seed: int
+    drifts: tuple[Drift, ...]
+    record: dict
+
+
+def draw_case(source: Source, kind: str, seed: int, rng: np.random.Generator) -> Case:
+    """The drifts of one shot of ``kind`` (see the module docstring), drawn from ``rng`` (the
+    demo's own drifts for its shots)."""
+    count = source.frames
     record: dict = {"source": source.name, "kind": kind, "frames": count}
-    if kind in CREEPS:
+    static = seed > 0
+    if source.demo:
+        drift = demo_drift(source, seed - 1) if static else Drift()
+        drifts = [drift] * count
+        record.update(static=static, drift=json.loads(drift.to_json()), demo=True)
+    elif kind in CREEPS:
         low, high = CREEPS[kind][2]
         magnitude = float(rng.uniform(low, high))
         size = float(magnitude * rng.choice([-1.0, 1.0]))
@@ -296,6 +394,28 @@ def run_case(folder: Path, source: Source, frames: list[np.ndarray], kind: str, 
             drift = dataclasses.replace(random_drift(rng, 1.0), flicker_stops=0.0)
         drifts = [drift] * count
         record.update(static=static, drift=json.loads(drift.to_json()))
+    return Case(source, kind, seed, tuple(drifts), record)
+
+
+def all_cases(seeds: int, seed: int) -> list[Case]:
+    """Every shot of the full run (every source, kind and seed; one more clean shot a source,
+    undrifted), drawn in one sequence from ``seed`` — so that a subset run (``--sources``,
+    ``--kinds``) writes the very shots the full run writes. The demo's shots are clean only."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for source in sources():
+        for kind in (("clean",) if source.demo else KINDS):
+            for number in range(seeds + (1 if kind == "clean" else 0)):
+                cases.append(draw_case(source, kind, number, rng))
+    return cases
+
+
+def run_case(folder: Path, case: Case, frames: list[np.ndarray], along_settings: AlongSettings,
+             render: bool = False) -> dict:
+    """Write one shot, measure it, judge it: a record of what was found."""
+    source, kind, drifts = case.source, case.kind, case.drifts
+    count = len(frames)
+    record = dict(case.record)
     path = folder / f"{len(list(folder.iterdir()))}.mp4"
     encode_clip(path, (apply_drift(f, d, frame_index=i) for i, (f, d) in enumerate(zip(frames, drifts))),
                 source.fps)
@@ -318,6 +438,10 @@ def run_case(folder: Path, source: Source, frames: list[np.ndarray], kind: str, 
     record["found"] = sorted({names[w.message.split(" creeps")[0]] for w in findings})
     record["findings"] = [w.message for w in findings]
     record["flicker_found"] = any(w.rule == FlickerAlong.name for w in found)
+    hold = shot_hold(0, along)
+    record["held"] = list(hold.reasons) if hold is not None else []
+    record["hold"] = None if hold is None else {"offsets": list(hold.offsets),
+                                                "drift": [list(row) for row in hold.drift]}
     record["along_flicker"] = along_flicker(along, ContinuitySettings().flicker_along_noise)
     record["anchor"] = sorted(anchor_findings(sampled.frames, sampled.offsets, ContinuitySettings()))
     middle = count // 2
@@ -361,7 +485,8 @@ def run_case(folder: Path, source: Source, frames: list[np.ndarray], kind: str, 
         record["size_error"] = None if reading is None else reading.value - truth_end
         record["start_error"] = None if reading is None else reading.start - record["start"]
     if render:
-        record["render"] = render_case(folder, source, frames, path)
+        record["render"] = render_case(folder, source, frames, path,
+                                       deflicker=kind == "flicker" or (kind == "clean" and not case.seed))
     if kind == "clean":  # calibration of the per-frame errors: truth is 0 for every component
         known = np.all(np.isfinite(components), axis=1) & np.all(np.isfinite(errors), axis=1) \
             & ~np.isin(np.arange(len(offsets)), sampled.reference)
@@ -373,9 +498,11 @@ def run_case(folder: Path, source: Source, frames: list[np.ndarray], kind: str, 
 def summarise(records: list[dict]) -> dict:
     """Print the tables; return the figures."""
     out: dict = {}
+    demo = [r for r in records if r.get("demo")]
+    records = [r for r in records if not r.get("demo")]
     clean = [r for r in records if r["kind"] == "clean"]
     print(f"\n{'kind':<14} {'shots':>5} {'found':>7} {'recall':>7} {'at target':>10} "
-          f"{'other readings':>15} {'anchor':>8}")
+          f"{'other readings':>15} {'anchor':>8} {'held':>6}")
     for kind in KINDS[1:]:
         group = [r for r in records if r["kind"] == kind]
         if not group:
@@ -390,13 +517,14 @@ def summarise(records: list[dict]) -> dict:
             anchor = [kind in r["anchor"] for r in group]
             other = sum(bool(set(r["found"]) - {kind}) for r in group)
             target = [h for h, r in zip(hits, group) if r["at_target"]]
+        held = sum(bool(r["held"]) for r in group)
         out[kind] = {"shots": len(group), "found": sum(hits), "recall": sum(hits) / len(group),
                      "recall_at_target": sum(target) / len(target) if target else None,
                      "at_target_shots": len(target), "other_readings": other,
-                     "anchor_recall": sum(anchor) / len(group)}
+                     "anchor_recall": sum(anchor) / len(group), "held": held}
         at = f"{sum(target)}/{len(target)}"
         print(f"{kind:<14} {len(group):>5} {sum(hits):>7} {sum(hits) / len(group):>7.2f} {at:>10} "
-              f"{other:>15} {sum(anchor) / len(group):>8.2f}")
+              f"{other:>15} {sum(anchor) / len(group):>8.2f} {held:>6}")
         if kind == "flicker":  # check runs both flicker rules
             either = sum(h or a for h, a in zip(hits, anchor))
             out[kind]["either_recall"] = either / len(group)
@@ -417,6 +545,30 @@ def summarise(records: list[dict]) -> dict:
               f"{anchor / len(clean):.3f}, flicker {anchor_flicker / len(clean):.3f}")
         for finding in out["clean"]["false_alarm_findings"]:
             print(f"    false alarm: {finding}")
+    if clean or demo:
+        both = clean + demo
+        held = {name: [r for r in group if r["held"]]
+                for name, group in (("benchmark", clean), ("demo", demo), ("all", both))}
+        out["false_holds"] = {name: {"held": len(held[name]), "shots": len(group),
+                                     "rate": len(held[name]) / len(group) if group else None,
+                                     "reasons": [f"{r['source']}: {', '.join(r['held'])}" for r in held[name]]}
+                              for name, group in (("benchmark", clean), ("demo", demo), ("all", both))}
+        print(f"false holds (clean shots held / clean shots): benchmark {len(held['benchmark'])}/{len(clean)}, "
+              f"the demo's shots with camera motion or of real video {len(held['demo'])}/{len(demo)}, "
+              f"together {len(held['all'])}/{len(both)}")
+        for r in held["all"]:
+            print(f"    held: {r['source']} ({'static drift' if r.get('static') else 'undrifted'}): "
+                  f"{', '.join(r['held'])}")
+        if demo:
+            alarms = [f"{r['source']}: {f}" for r in demo for f in r["findings"]]
+            flick = sum(r["flicker_found"] for r in demo)
+            out["false_holds"]["demo"].update(creep_false_alarms=sum(bool(r["found"]) for r in demo),
+                                              flicker_false_alarms=flick, findings=alarms)
+            print(f"    the demo's shots: creep false alarms {sum(bool(r['found']) for r in demo)}/{len(demo)}, "
+                  f"flicker {flick}/{len(demo)}")
+            for finding in alarms:
+                print(f"    false alarm: {finding}")
+    if clean:
         uncertain = [f for r in clean for f in r.get("uncertain", ())]
         out["clean"]["uncertain_findings"] = uncertain
         for finding in uncertain:
@@ -462,6 +614,28 @@ def summarise(records: list[dict]) -> dict:
             print(f"  {kind:<14} {len(group):>5}  {cell('held', 'median'):>12} {cell('held', 'worst'):>11}  "
                   f"{cell('static', 'median'):>13} {cell('static', 'worst'):>12}  {cell('ungraded', 'median'):>15} "
                   f"{cell('ungraded', 'worst'):>14}  {keys:>5.1f}  {passed:>9}/{len(group)}")
+        filtered = [(kind, [r["render"] for r in rendered if r["kind"] == kind and DEFLICKER_LABEL in r["render"]["delta_e"]])
+                    for kind in ("flicker", "clean")]
+        if any(group for _, group in filtered):
+            print("\n  FFmpeg's deflicker (avfilter.deflicker through MLT) on the ungraded shot, same figures; "
+                  "held: cinegrade's grade (a hold where one applies); realigned: its frame N + size against "
+                  "the truth's N (MLT's bridge delays the clip by the filter's window)")
+            labels = ("ungraded", "held", *(f"{label}{end}" for label in DEFLICKER for end in ("", " realigned")))
+            for kind, group in filtered:
+                if not group:
+                    continue
+                row = {}
+                for label in labels:
+                    medians = [float(np.median(g["delta_e"][label])) for g in group]
+                    worsts = [float(np.max(g["delta_e"][label])) for g in group]
+                    row[label] = {"median": float(np.median(medians)), "median_max": float(np.max(medians)),
+                                  "worst": float(np.median(worsts)), "worst_max": float(np.max(worsts))}
+                out.setdefault("deflicker", {})[kind] = {**row, "shots": len(group),
+                                                         "held_shots": sum(bool(g["keyframes"]) for g in group)}
+                for label in labels:
+                    print(f"  {kind:<14} {len(group):>5}  {label:<24} median {row[label]['median']:.2f} "
+                          f"({row[label]['median_max']:.2f}), worst {row[label]['worst']:.2f} "
+                          f"({row[label]['worst_max']:.2f})")
     print("\ncurve error against the truth at the sampled frames (median over shots of the RMS / "
           "worst frame; raw per-frame measurement, fitted hinge)")
     for kind in ("clean", *CREEPS):
@@ -497,6 +671,8 @@ def main(argv=None) -> int:
     parser.add_argument("--render-seeds", type=int, default=1,
                         help="of those, how many are graded and rendered by melt end to end (0: none)")
     parser.add_argument("--sources", default=None, help="comma-separated parts of source names")
+    parser.add_argument("--first", type=int, default=None,
+                        help="of each kind and source, only the first N shots (drawn as in the full run)")
     parser.add_argument("--kinds", default=",".join(KINDS))
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--json", type=Path, help="write every figure and record here")
@@ -504,25 +680,27 @@ def main(argv=None) -> int:
     only = {s.strip() for s in args.sources.split(",")} if args.sources else None
     kinds = [k.strip() for k in args.kinds.split(",")]
     along_settings = AlongSettings()
-    rng = np.random.default_rng(args.seed)
+    chosen = {s.name for s in sources(only)}
+    cases = [c for c in all_cases(args.seeds, args.seed) if c.source.name in chosen and c.kind in kinds
+             and (args.first is None or c.seed < args.first)]
     records = []
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="cinegrade-within-") as folder:
-        for source in sources(only):
-            frames = render_shot(source.spec, source.size, source.frames)
-            for kind in kinds:
-                for seed in range(args.seeds + (1 if kind == "clean" else 0)):
-                    for old in Path(folder).iterdir():
-                        shutil.rmtree(old) if old.is_dir() else old.unlink()
-                    record = run_case(Path(folder), source, frames, kind, rng,
-                                      static=seed > 0, along_settings=along_settings,
-                                      render=seed < args.render_seeds and kind != "flicker")
-                    records.append(record)
-                    print(f"{source.name:<20} {kind:<14} {record.get('size', record.get('flicker', '')):>8} "
-                          f"found {record['found'] or '-'} flicker {record['flicker_found']} "
-                          f"({record['along_flicker'] or 0:.4f}) anchor {record['anchor'] or '-'} "
-                          f"{record['measured']}/{record['samples']} measured, {record['chained']} chained, "
-                          f"{record['seconds']:.1f} s", file=sys.stderr, flush=True)
+        frames, rendered_source = [], None
+        for case in cases:
+            if case.source is not rendered_source:
+                frames = render_shot(case.source.spec, case.source.size, case.source.frames)
+                rendered_source = case.source
+            for old in Path(folder).iterdir():
+                shutil.rmtree(old) if old.is_dir() else old.unlink()
+            record = run_case(Path(folder), case, frames, along_settings,
+                              render=case.seed < args.render_seeds and not case.source.demo)
+            records.append(record)
+            print(f"{case.source.name:<26} {case.kind:<14} {record.get('size', record.get('flicker', '')):>8} "
+                  f"found {record['found'] or '-'} held {record['held'] or '-'} flicker "
+                  f"{record['flicker_found']} ({record['along_flicker'] or 0:.4f}) anchor "
+                  f"{record['anchor'] or '-'} {record['measured']}/{record['samples']} measured, "
+                  f"{record['chained']} chained, {record['seconds']:.1f} s", file=sys.stderr, flush=True)
     figures = summarise(records)
     total = time.perf_counter() - started
     seconds = [r["seconds"] for r in records]

@@ -330,7 +330,34 @@ class Creep:
 
 
 def _hinge_design(t: np.ndarray, start: float, end: float) -> np.ndarray:
-    return np.column_stack([np.ones_like(t), np.clip((t - start) / max(end - start, 1.0), 0, 1)])
+    design = np.ones((len(t), 2))
+    np.clip((t - start) / max(end - start, 1.0), 0.0, 1.0, out=design[:, 1])
+    return design
+
+
+def _median(values: np.ndarray) -> float:
+    """``np.median`` of a short 1-D array of finite numbers, the same number without its
+    overhead (the hinge fit takes several per curve)."""
+    ordered = np.sort(values)
+    middle = len(ordered) // 2
+    return float(ordered[middle]) if len(ordered) % 2 else float((ordered[middle - 1] + ordered[middle]) / 2)
+
+
+def _nearly_best(t: np.ndarray, y: np.ndarray, starts: np.ndarray, end: float) -> np.ndarray:
+    """Of the hinge's candidate ``starts`` (in order), those whose least-squares fit of ``y``
+    at ``t`` leaves a residual sum of squares within 1e-9 of the data's spread of the least:
+    every start's fit in closed form at once (the line on the ramp's column), so that only
+    these are fitted again by the exact solver — which then picks the start it always did."""
+    ramps = (t - starts[:, None]) / np.maximum(end - starts, 1.0)[:, None]
+    np.clip(ramps, 0.0, 1.0, out=ramps)
+    ramps -= (ramps.sum(axis=1) / len(t))[:, None]
+    spread = y - y.sum() / len(y)
+    total = float(spread @ spread)
+    square = (ramps * ramps).sum(axis=1)
+    flat = square <= 1e-12 * max(float(square.max()), 1e-300)
+    square[flat] = math.inf  # a ramp that is flat over the frames explains nothing
+    rss = total - (ramps @ spread) ** 2 / square
+    return starts[rss <= float(rss.min()) + 1e-9 * total + 1e-300]
 
 
 def fit_hinge(offsets: Sequence[float], values: Sequence[float], errors: Sequence[float],
@@ -365,8 +392,8 @@ def fit_hinge(offsets: Sequence[float], values: Sequence[float], errors: Sequenc
     best = None
     for _ in range(2):
         best = None
-        starts = [s for s in t[keep] if s <= latest_start * end] or [float(t[keep][0])]
-        for start in starts:
+        starts = t[keep][t[keep] <= latest_start * end]
+        for start in _nearly_best(t[keep], y[keep], starts if len(starts) else t[keep][:1], end):
             design = _hinge_design(t[keep], start, end)
             coefficients, *_ = np.linalg.lstsq(design, y[keep], rcond=None)
             rss = float(np.sum((y[keep] - design @ coefficients) ** 2))
@@ -374,8 +401,8 @@ def fit_hinge(offsets: Sequence[float], values: Sequence[float], errors: Sequenc
                 best = (rss, start, coefficients)
         _, start, coefficients = best
         residual = y - _hinge_design(t, start, end) @ coefficients
-        spread = 1.4826 * float(np.median(np.abs(residual[keep]))) + 1e-12
-        outliers = np.abs(residual) > 3.5 * max(spread, float(np.median(e)))
+        spread = 1.4826 * _median(np.abs(residual[keep])) + 1e-12
+        outliers = np.abs(residual) > 3.5 * max(spread, _median(e))
         if not outliers.any() or (keep & ~outliers).sum() < min_frames:
             break
         keep = ~outliers
@@ -383,7 +410,7 @@ def fit_hinge(offsets: Sequence[float], values: Sequence[float], errors: Sequenc
     design = _hinge_design(t[keep], start, end)
     residual = y[keep] - design @ coefficients
     dof = max(int(keep.sum()) - 3, 1)  # level, size and the searched start
-    scale = max(math.sqrt(float(residual @ residual) / dof), float(np.median(e[keep])))
+    scale = max(math.sqrt(float(residual @ residual) / dof), _median(e[keep]))
     covariance = np.linalg.pinv(design.T @ design) * scale**2
     error = math.sqrt(max(float(covariance[1, 1]), 0.0))
     size = float(coefficients[1])

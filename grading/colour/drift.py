@@ -31,6 +31,7 @@ References: CIE 159:2004 (CAT02); ITU-R BT.1886; ASC CDL v1.2 (saturation).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import math
 from collections.abc import Sequence
@@ -39,8 +40,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from cinegrade.colour.adaptation import (
+    LMS_TO_RGB,
     LMS_TO_XYZ,
     NEUTRAL_CCT,
+    RGB_TO_LMS,
     WHITE_LMS,
     luminance_of_lms,
     mired_of_lms,
@@ -226,15 +229,27 @@ def predict_drift(pa: np.ndarray, parameters: np.ndarray) -> np.ndarray:
     (log L, log M, log S cone gains, log contrast, lift, log saturation), in the order a drift
     acts: von Kries gains in CAT02 cone space on linear light (white balance and exposure), a
     power about 18 % grey (contrast; with the gains it also covers a display gamma), the BT.1886
-    encoding, a lift of black, then saturation about Rec.709 luma. Unclipped; (N, 3) float64
-    (``pa`` must be 2-D).
+    encoding, a lift of black, then saturation about Rec.709 luma. ``parameters``: (6,), one
+    drift for every pixel, or (N, 6), one per pixel. Unclipped; (N, 3) float64 (``pa`` must be
+    2-D).
 
     >>> grey = np.array([[0.5, 0.5, 0.5]])
     >>> predict_drift(grey, np.array([np.log(2.0)] * 3 + [0.0, 0.0, 0.0])).round(4)  # 0.5 · 2 ** (1 / 2.4)
     array([[ 0.6674,  0.6674,  0.6674]])
+    >>> each = np.array([[np.log(2.0)] * 3 + [0.0] * 3, [0.0] * 5 + [np.log(2.0)]])
+    >>> predict_drift(np.array([[0.5, 0.5, 0.5], [0.6, 0.4, 0.5]]), each).round(4)
+    array([[ 0.6674,  0.6674,  0.6674],
+           [ 0.7503,  0.3503,  0.5503]])
     """
-    matrix = von_kries_matrix(np.exp(parameters[:3]))
-    linear = np.maximum(display_linear(pa).astype(np.float64) @ matrix.T, 1e-9)
+    if np.ndim(parameters) == 2:  # one drift per pixel: its matrix (N, 3, 3), its terms (N, 1)
+        matrices = (LMS_TO_RGB[None] * np.exp(parameters[:, None, :3])) @ RGB_TO_LMS
+        linear = (display_linear(pa).astype(np.float64)[:, None, :]
+                  @ np.transpose(matrices, (0, 2, 1)))[:, 0]
+        linear = np.maximum(linear, 1e-9)
+        parameters = np.asarray(parameters, dtype=np.float64).T[:, :, None]
+    else:
+        matrix = von_kries_matrix(np.exp(parameters[:3]))
+        linear = np.maximum(display_linear(pa).astype(np.float64) @ matrix.T, 1e-9)
     linear = MID_GREY_LINEAR * (linear / MID_GREY_LINEAR) ** np.exp(parameters[3])
     display = np.power(linear, 1 / 2.4)
     display = parameters[4] + (1 - parameters[4]) * display
@@ -386,17 +401,58 @@ def gains_exposure_mired(gains: Sequence[float]) -> tuple[float, float]:
 _MID_GREY_DISPLAY = np.full((1, 3), MID_GREY_LINEAR ** (1 / 2.4))
 
 
-def grey_exposure(components) -> float:
+def grey_exposure(components) -> float | np.ndarray:
     """Stops by which a drift (:data:`COMPONENTS` (6,)) moves 18 % grey's
     luminance (BT.1886 display light): the cone gains, the lift and the contrast (which pivots
     there) together — what a viewer reads as the shot getting brighter. Better conditioned than
     the gains' own exposure on white, which trades off against contrast and lift when the shared
-    content spans few tones.
+    content spans few tones. Drifts (N, 6) → (N,) float64, each the number it has alone (to
+    float64 rounding: the float32 steps are taken row by row).
 
     >>> round(grey_exposure([0.5, 0, 0, 0, 0, 0]), 6)  # the gains alone
     0.5
     >>> round(grey_exposure([0.5, 0, 0, 0.2, 0, 0]), 4)  # gains, then contrast about grey: 0.5 · e^0.2
     0.6107
+    >>> grey_exposure([[0.5, 0, 0, 0, 0, 0], [0.5, 0, 0, 0.2, 0, 0]]).round(4)
+    array([ 0.5   ,  0.6107])
     """
-    drifted = predict_drift(_MID_GREY_DISPLAY, parameters_of(components))
-    return math.log2(float((display_linear(drifted) @ REC709_LUMA)[0]) / MID_GREY_LINEAR)
+    components = np.asarray(components, dtype=np.float64)
+    if components.ndim == 1:
+        drifted = predict_drift(_MID_GREY_DISPLAY, parameters_of(components))
+        return math.log2(float((display_linear(drifted) @ REC709_LUMA)[0]) / MID_GREY_LINEAR)
+    # parameters and the float32 luma row by row: a stacked product may round otherwise
+    parameters = np.array([parameters_of(row) for row in components]).reshape(-1, len(PARAMETERS))
+    drifted = display_linear(predict_drift(np.repeat(_MID_GREY_DISPLAY, len(parameters), 0), parameters))
+    return np.array([math.log2(float(row @ REC709_LUMA) / MID_GREY_LINEAR) for row in drifted])
+
+
+def white_balance_mired(components) -> float | np.ndarray:
+    """A drift's white balance in mired (positive = warmer): how far the cone gains of its
+    warmth and tint alone (:data:`COMPONENTS` 1 and 2; exposure leaves colour alone) move D65 —
+    :func:`gains_exposure_mired`'s mired, as :func:`cinegrade.continuity.measure.measure_from_scene`
+    reads it. Drifts (6,) → a float; (N, 6) → (N,) float64, each the number it has alone, with
+    one CCT search for them all
+    (:func:`~cinegrade.colour.adaptation.mired_of_lms`).
+
+    >>> round(white_balance_mired([0.0, 0.1, 0.0, 0.0, 0.0, 0.0]), 2)
+    18.98
+    >>> white_balance_mired([[0.3, 0.1, 0.0, 0, 0, 0], [0.0, -0.1, 0.02, 0, 0, 0]]).round(2)
+    array([ 18.98, -19.26])
+    """
+    components = np.asarray(components, dtype=np.float64)
+    rows = components.reshape(-1, len(COMPONENTS))
+    drifted = np.array([WHITE_LMS * np.exp(parameters_of((0.0, w, t, 0.0, 0.0, 0.0))[:3])
+                        for _, w, t, *_ in rows]).reshape(-1, 3)
+    mired = mired_of_lms(drifted) - mired_of_lms(WHITE_LMS)
+    return float(mired[0]) if components.ndim == 1 else mired
+
+
+@functools.lru_cache(maxsize=1)
+def mired_per_warmth() -> float:
+    """Mired per unit of warmth (ln L/S) near none: :func:`white_balance_mired` of a warmth of
+    0.01, over 0.01 — how a warmth's standard error reads in mired.
+
+    >>> round(mired_per_warmth(), 1)
+    182.5
+    """
+    return abs(white_balance_mired([0.0, 0.01, 0.0, 0.0, 0.0, 0.0])) / 0.01

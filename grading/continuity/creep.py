@@ -16,6 +16,7 @@ the shot to each (:func:`cinegrade.analysis.along.fit_hinge`): :func:`creep_read
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,10 +30,10 @@ from cinegrade.analysis.along import (
     sample_along,
 )
 from cinegrade.analysis.stats import flicker_stops
-from cinegrade.colour.drift import grey_exposure
+from cinegrade.colour.drift import COMPONENTS, grey_exposure, mired_per_warmth, white_balance_mired
 from cinegrade.continuity.measure import measure_from_scene
 from cinegrade.correspondence.align import MeasureSettings
-from cinegrade.correspondence.within_shot import ALONG_MEASURE
+from cinegrade.correspondence.within_shot import ALONG_MEASURE, SharedPixelDrift
 from cinegrade.correspondence.within_shot import measure_frames as measure_shared
 from cinegrade.evidence.base import fitted_errors
 from cinegrade.timeline.shots import Shot
@@ -73,6 +74,63 @@ def measure_shot(shot: Shot, settings: AlongSettings = AlongSettings(),
     if isinstance(frames, str):
         return frames
     return measure_frames(frames, measure)
+
+
+#: A shot's view frames (:data:`~cinegrade.correspondence.views.VIEW_SETTINGS`: at ¼, ½ and ¾
+#: of it) that agree within this share of every creep threshold, in a shot whose registered
+#: flicker is under :data:`STEADY_FLICKER_SHARE` of ``flicker_along_stops``, leave nothing for
+#: the within-shot rules to find (:func:`steady`). A creep of size S whose ramp starts by half
+#: the shot moves the ¾ frame from the ¼ one by at least S / 4 (S / 2 where linear): one the
+#: rules flag (S at the threshold) shows ≥ 25 % of it, one the grade holds (half of it) ≥ 12.5 %.
+STEADY_SHARE = 0.1
+STEADY_FLICKER_SHARE = 0.5
+
+
+def view_readings(frames: Sequence[np.ndarray], settings: MeasureSettings = ALONG_MEASURE
+                  ) -> list[dict[str, tuple[float, float]]] | None:
+    """The drift of each of a shot's ``frames`` after the first from the first, measured as the
+    frames along it are (:class:`~cinegrade.correspondence.within_shot.SharedPixelDrift` with
+    :func:`frame_errors`), in the readings' units (:func:`frame_readings`); None when one cannot
+    be measured (too little shared, a failed fit). Frames: display-referred Rec.709 float or
+    8-bit (H, W, 3), one size."""
+    frames = [np.asarray(f, dtype=np.float32) / (255 if np.asarray(f).dtype == np.uint8 else 1)
+              for f in frames]
+    drift = SharedPixelDrift(frames, frame_errors, settings)
+    found = []
+    for index in range(1, len(frames)):
+        measured = drift((0,), index)
+        if measured is None:
+            return None
+        found.append(frame_readings(*measured))
+    return found
+
+
+def steady(frames: Sequence[np.ndarray], flicker: float | None, settings,
+           share: float = STEADY_SHARE, flicker_share: float = STEADY_FLICKER_SHARE) -> str | None:
+    """Why a shot need not be measured along its length, or None when it must be: its view
+    ``frames`` (three, at ¼, ½ and ¾ of it) agree — each reading of :func:`view_readings`
+    within ``share`` of its creep threshold in ``settings``
+    (:class:`~cinegrade.continuity.rules.ContinuitySettings`) — and its registered
+    ``flicker`` (stops RMS, of consecutive frames; None: not measured) is under
+    ``flicker_share`` of ``flicker_along_stops``. Blind to what the view frames cannot see: a
+    creep that starts late in the shot (past ~60 % a threshold-sized one can hide in the
+    agreement) and a wobble slower than the consecutive frames span."""
+    if len(frames) < 3 or flicker is None or not flicker < flicker_share * settings.flicker_along_stops:
+        return None
+    readings = view_readings(frames)
+    if readings is None:
+        return None
+    worst = 0.0
+    for reading in readings:
+        for name, (value, _) in reading.items():
+            threshold = getattr(settings, READINGS[name][0])
+            if value is None or not math.isfinite(value) or not threshold > 0:
+                return None
+            worst = max(worst, abs(in_unit(name, value)) / threshold)
+    if worst > share:
+        return None
+    return (f"its frames at 1/4, 1/2 and 3/4 agree within {100 * worst:.0f} % of each creep "
+            f"threshold, and it flickers {flicker:.4f} stop RMS")
 
 
 #: The readings a creep is judged in: name → (the
@@ -121,28 +179,75 @@ def frame_readings(components, errors) -> dict[str, tuple[float, float]]:
 
 def reading_series(along: AlongShot) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Each reading along the shot: name → (offsets, values, errors) over the measured frames
-    (errors ``inf`` where a frame says nothing of it: :func:`~cinegrade.analysis.along.fit_hinge`
-    leaves those out). Values as :func:`frame_readings` gives them (log ratios for saturation
-    and contrast). Kept for the last shots read (the rules read each shot several times, and a
-    mired reading costs a CCT search per frame)."""
-    kept = _SERIES.get(id(along))
+    (errors ``inf`` where a frame says nothing of it, NaN where white balance is unknown:
+    :func:`~cinegrade.analysis.along.fit_hinge` leaves those out). Values as
+    :func:`frame_readings` gives them, frame by frame (log ratios for saturation and contrast),
+    read for all frames at once (one CCT search for the shot); read-only arrays, kept for the
+    last shots read (:func:`_kept`).
+
+    >>> rows = ((0.0,) * 6, (0.3, 0.1, 0.0, 0.0, 0.0, 0.1), (math.nan,) * 6)
+    >>> a = AlongShot((0, 6, 12), rows, ((0.01,) * 6,) * 3, (False,) * 3, 13)
+    >>> t, mired, _ = reading_series(a)["white balance (+ warmer)"]
+    >>> t.tolist(), mired.round(2).tolist()
+    ([0.0, 6.0], [0.0, 18.98])
+    """
+    return _kept("series", along, lambda a: read_series([a])[0])
+
+
+def read_series(alongs: Sequence[AlongShot]) -> list[dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]]:
+    """:func:`reading_series` of each of ``alongs``, read for all their frames at once (one CCT
+    search, one exposure model for them all: what a whole timeline's rules need) and kept for
+    :func:`reading_series`."""
+    alongs = list(alongs)
+    c = np.concatenate([np.asarray(a.components, dtype=np.float64).reshape(-1, len(COMPONENTS))
+                        for a in alongs] or [np.zeros((0, len(COMPONENTS)))])
+    e = np.concatenate([np.asarray(a.errors, dtype=np.float64).reshape(-1, len(COMPONENTS))
+                        for a in alongs] or [np.zeros((0, len(COMPONENTS)))])
+    measured = np.all(np.isfinite(c), axis=1)
+    shot = np.repeat(np.arange(len(alongs)), [len(a.offsets) for a in alongs])[measured]
+    offsets = np.concatenate([np.asarray(a.offsets, dtype=np.float64) for a in alongs]
+                             or [np.zeros(0)])[measured]
+    c, e = c[measured], e[measured]
+    white = np.isfinite(e[:, 1]) & np.isfinite(e[:, 2])  # as measure_from_scene reads mired
+    mired = np.full(len(c), math.nan)
+    if white.any():
+        mired[white] = white_balance_mired(c[white])
+    columns = {"exposure": (grey_exposure(c) if len(c) else np.zeros(0), e[:, 0]),
+               "white balance (+ warmer)": (mired, np.where(white, mired_per_warmth() * e[:, 1], math.nan)),
+               "saturation": (c[:, 5], e[:, 5]),
+               "contrast": (c[:, 3], e[:, 3]),
+               "black level": (c[:, 4], e[:, 4])}
+    found = []
+    for k, along in enumerate(alongs):
+        rows = shot == k
+        series = {}
+        for name in READINGS:
+            arrays = tuple(np.array(v[rows], dtype=np.float64) for v in (offsets, *columns[name]))
+            for array in arrays:
+                array.flags.writeable = False
+            series[name] = arrays
+        found.append(_kept("series", along, lambda _, series=series: series))
+    return found
+
+
+#: How many (kind, shot) readings :func:`_kept` keeps.
+KEPT = 4096
+_KEPT: dict[tuple[str, int], tuple[AlongShot, object]] = {}
+
+
+def _kept(kind: str, along: AlongShot, compute):
+    """``compute(along)``, kept for the last :data:`KEPT` shots read (by object: the rules,
+    the hold and the report read each shot's series and creeps several times, and each
+    reading costs a CCT search and hinge fits); the caller must not change what it gets."""
+    key = (kind, id(along))
+    kept = _KEPT.get(key)
     if kept is not None and kept[0] is along:
         return kept[1]
-    rows = [(o, frame_readings(c, e)) for o, c, e in zip(along.offsets, along.components, along.errors)
-            if np.all(np.isfinite(c))]
-    series = {name: (np.array([o for o, _ in rows], dtype=np.float64),
-                     np.array([r[name][0] for _, r in rows], dtype=np.float64),
-                     np.array([r[name][1] for _, r in rows], dtype=np.float64)) for name in READINGS}
-    for arrays in series.values():
-        for array in arrays:
-            array.flags.writeable = False
-    if len(_SERIES) >= 256:
-        _SERIES.pop(next(iter(_SERIES)))
-    _SERIES[id(along)] = (along, series)  # holding ``along`` keeps its id from being reused
-    return series
-
-
-_SERIES: dict[int, tuple[AlongShot, dict]] = {}
+    value = compute(along)
+    if len(_KEPT) >= KEPT:
+        _KEPT.pop(next(iter(_KEPT)))
+    _KEPT[key] = (along, value)  # holding ``along`` keeps its id from being reused
+    return value
 
 
 def in_unit(what: str, value):
@@ -192,6 +297,10 @@ def creep_readings(along: AlongShot) -> list[CreepReading]:
     >>> [(r.what, round(r.value, 2), r.start) for r in creep_readings(a)][:2]
     [('exposure', -0.4, 10), ('white balance (+ warmer)', 0.0, 0)]
     """
+    return list(_kept("creeps", along, _creeps))
+
+
+def _creeps(along: AlongShot) -> tuple[CreepReading, ...]:
     found = []
     for name, (t, y, e) in reading_series(along).items():
         setting, unit, digits, _ = READINGS[name]
@@ -200,7 +309,7 @@ def creep_readings(along: AlongShot) -> list[CreepReading]:
             continue
         found.append(CreepReading(name, in_unit(name, creep.size), unit, creep.significance,
                                   creep.start, setting, digits, creep))
-    return found
+    return tuple(found)
 
 
 def shot_frame(shot: Shot, offset: int) -> int:
@@ -229,8 +338,8 @@ def along_flicker(along: AlongShot, noise: float) -> float | None:
     >>> round(along_flicker(a, noise=0.0), 4)
     0.0816
     """
-    offsets, values, errors = reading_series(along)["exposure"]
-    creep = fit_hinge(offsets, values, errors, along.duration, "exposure", "stops", min_frames=MIN_FRAMES)
+    offsets, values, _ = reading_series(along)["exposure"]
+    creep = next((r.creep for r in creep_readings(along) if r.what == "exposure"), None)
     wobble = flicker_stops(values - creep.at(offsets) if creep is not None else values)
     if wobble is None:
         return None
@@ -245,6 +354,10 @@ def along_precision(along: AlongShot) -> float:
     >>> along_precision(a)
     0.02
     """
+    return _kept("precision", along, _precision)
+
+
+def _precision(along: AlongShot) -> float:
     errors = [e[0] for c, e in zip(along.components, along.errors)
               if np.all(np.isfinite(c)) and math.isfinite(e[0])]
     return float(np.median(errors)) if errors else math.inf

@@ -8,7 +8,8 @@ shots ─► statistics (:func:`cinegrade.analysis.run.analyse_shots`, cached) a
          ─► a :class:`~cinegrade.continuity.measure.CutMeasure` for each pair of consecutive
          shots ─► scenes (:mod:`cinegrade.timeline.scenes`)
       ─► each shot's drift along its length (:func:`along_shots`: frames along the shot against
-         its first frames, :mod:`cinegrade.continuity.creep`), cached
+         its first frames, :mod:`cinegrade.continuity.creep`), cached; not for a shot whose view
+         frames agree (:func:`steady_shots`)
       ─► rules (:mod:`cinegrade.continuity.rules`) ─► warnings, worst first.
 
 Views are sampled per media file, and shots measured along their length one a task, through any
@@ -26,7 +27,17 @@ from cinegrade.analysis.along import AlongSettings, AlongShot, unmeasurable
 from cinegrade.analysis.cache import cache_key
 from cinegrade.analysis.sampler import SampleSettings, shot_identity
 from cinegrade.analysis.stats import ShotStats
-from cinegrade.continuity.creep import ALONG_VERSION, ERROR_FLOOR, ERROR_INFLATION, measure_shot
+from cinegrade.continuity.creep import (
+    ALONG_VERSION,
+    ERROR_FLOOR,
+    ERROR_INFLATION,
+    READINGS,
+    STEADY_FLICKER_SHARE,
+    STEADY_SHARE,
+    measure_shot,
+    read_series,
+    steady,
+)
 from cinegrade.continuity.measure import CutMeasure, measure_cut, measure_from_scene
 from cinegrade.continuity.rules import (
     CheckInput,
@@ -36,7 +47,13 @@ from cinegrade.continuity.rules import (
     check_continuity,
 )
 from cinegrade.correspondence.align import MeasureSettings
-from cinegrade.correspondence.views import VIEW_SETTINGS, ShotView, analysed_with_views, shot_views
+from cinegrade.correspondence.views import (
+    DETAIL_WIDTH,
+    VIEW_SETTINGS,
+    ShotView,
+    analysed_with_views,
+    shot_views,
+)
 from cinegrade.correspondence.within_shot import ALONG_MEASURE
 from cinegrade.evidence.run import default_sources, scene_evidence, shot_inputs
 from cinegrade.timeline.scenes import consecutive_pairs, group_scenes
@@ -56,6 +73,9 @@ class ContinuityResult:
     probes: Mapping[int, object] = field(default_factory=dict)
     #: each shot's drift along its length, by shot index, where measured
     along: Mapping[int, AlongShot] = field(default_factory=dict)
+    #: shots not measured along their length since their view frames agree
+    #: (:func:`steady_shots`): why, by shot index
+    steady: Mapping[int, str] = field(default_factory=dict)
 
 
 def measure_one(view_a: ShotView | None, view_b: ShotView | None, stats_a: ShotStats | None,
@@ -113,7 +133,8 @@ def run_continuity(shots: Sequence[Shot], settings: ContinuitySettings = Continu
 
     ``within_shot``: each shot is also measured along its length (:func:`along_shots`, with
     ``along_settings``; cached like the cuts) for the within-shot rules (``creep_within_shot``,
-    ``flicker_along``); off, those rules see nothing."""
+    ``flicker_along``) — but for steady shots, whose view frames leave those rules nothing to
+    find (:func:`steady_shots`; the result's ``steady``); off, those rules see nothing."""
     shots = tuple(shots)
     pairs = consecutive_pairs(shots)
     keys = _view_keys(shots) if cache is not None else {}
@@ -140,10 +161,74 @@ def run_continuity(shots: Sequence[Shot], settings: ContinuitySettings = Continu
         measures.update(scene_measures)
     cuts = tuple(Cut(before, after, measures[(before.index, after.index)], scenes[after.index])
                  for before, after in pairs if scenes[before.index] == scenes[after.index])
-    along = along_shots(shots, along_settings, executor, cache, progress) if within_shot else {}
+    quiet, along = {}, {}
+    if within_shot:
+        quiet = steady_shots(shots, views, settings, along_settings, executor, cache)
+        if progress is not None and quiet:
+            progress(len(quiet))
+        along = along_shots([s for s in shots if s.index not in quiet], along_settings, executor,
+                            cache, progress)
+        read_series(list(along.values()))  # every shot's readings at once, for the rules to read
     data = CheckInput(shots, stats, cuts, probes or {}, scenes, flicker, along)
     warnings = tuple(check_continuity(data, settings))
-    return ContinuityResult(shots, stats, views, cuts, scenes, warnings, probes or {}, along)
+    return ContinuityResult(shots, stats, views, cuts, scenes, warnings, probes or {}, along, quiet)
+
+
+def steady_shots(shots: Sequence[Shot], views: Mapping[int, ShotView], settings: ContinuitySettings,
+                 along_settings: AlongSettings = AlongSettings(),
+                 executor: concurrent.futures.Executor | None = None, cache=None,
+                 share: float = STEADY_SHARE) -> dict[int, str]:
+    """The shots that need not be measured along their length, each with why
+    (:func:`cinegrade.continuity.creep.steady`: their view frames agree within ``share`` of
+    every creep threshold of ``settings`` and they do not flicker), by shot index: judged from
+    their ``views`` (through ``executor``) or, with a ``cache``, read where judged before (keyed
+    by media identity, source range, the view, the thresholds and ``share``:
+    :func:`_steady_key`). Shots without a view or a verdict are not steady (they are measured);
+    shots that cannot drift (:func:`~cinegrade.analysis.along.unmeasurable`) are left out. (A
+    grade that holds creeps of half a finding's size would judge with half the share.)"""
+    todo = [s for s in shots if unmeasurable(s, along_settings) is None]
+    keys = {s.index: _steady_key(s, settings, share) for s in todo} if cache is not None else {}
+    found: dict[int, str] = {}
+    judge = []
+    for shot in todo:
+        key = keys.get(shot.index)
+        value = cache.get_json(key) if key is not None else None
+        if value is not None:
+            if value.get("steady"):
+                found[shot.index] = value["steady"]
+        elif shot.index in views:
+            judge.append(shot)
+    arguments = ([views[s.index].frames8 for s in judge], [views[s.index].flicker for s in judge],
+                 [settings] * len(judge), [share] * len(judge))
+    if executor is None or len(judge) < 2:
+        verdicts = map(steady, *arguments)
+    else:
+        verdicts = executor.map(steady, *arguments)
+    for shot, verdict in zip(judge, verdicts):
+        if verdict is not None:
+            found[shot.index] = verdict
+        if keys.get(shot.index) is not None:
+            cache.put_json(keys[shot.index], {"steady": verdict})
+    return found
+
+
+#: Bump when how a shot is judged steady changes (:func:`~cinegrade.continuity.creep.steady`).
+STEADY_VERSION = 1
+
+
+def _steady_key(shot: Shot, settings: ContinuitySettings, share: float) -> str | None:
+    """The cache key of a shot's steadiness: media identity, source range, the view's sampling,
+    the along measurement it is judged by and the thresholds it is judged against (None where
+    the media cannot be stat'ed)."""
+    identity = shot_identity(shot)
+    if identity is None:
+        return None
+    thresholds = [getattr(settings, READINGS[name][0]) for name in READINGS]
+    return cache_key(identity, shot.source, ("steady", STEADY_VERSION, VIEW_SETTINGS, DETAIL_WIDTH,
+                                             MEASURE_VERSION, ALONG_MEASURE, ERROR_INFLATION,
+                                             [float(v) for v in ERROR_FLOOR], thresholds,
+                                             settings.flicker_along_stops, share,
+                                             STEADY_FLICKER_SHARE))
 
 
 def along_shots(shots: Sequence[Shot], settings: AlongSettings = AlongSettings(),
@@ -203,7 +288,8 @@ def measure_scenes(shots: Sequence[Shot], pairs, measures: Mapping[tuple[int, in
     scene's joint solve (:func:`cinegrade.evidence.run.scene_evidence`, a vague prior: only
     differences are read), by (index, index). Views missing for a scene's shots (a warm cache)
     are made; with a ``cache`` each scene's measures are kept under a key of all its shots'
-    views and the sources."""
+    views and the sources, and each pair's evidence under its frames' digest
+    (:func:`~cinegrade.evidence.run.scene_evidence`)."""
     todo = [(a, b) for a, b in pairs if scenes[a.index] == scenes[b.index]
             and not measures[(a.index, b.index)].aligned]
     wanted = {scenes[a.index] for a, _ in todo}
@@ -225,7 +311,7 @@ def measure_scenes(shots: Sequence[Shot], pairs, measures: Mapping[tuple[int, in
         missing = [s for s in group if s.index not in views]
         views = {**views, **shot_views(missing, executor)} if missing else views
         inputs = shot_inputs(group, views, stats)
-        _, solutions = scene_evidence(inputs, scenes, {}, sources, executor, prior=None)
+        _, solutions = scene_evidence(inputs, scenes, {}, sources, executor, prior=None, cache=cache)
         for label, key in scene_keys.items():
             solution = solutions.get(label)
             measured = []

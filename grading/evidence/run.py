@@ -6,13 +6,22 @@ Which pairs are compared: in a scene of at most :data:`ALL_PAIRS` shots every pa
 one every shot with the scene's reference and with the :data:`WINDOW` shots after it (neighbours
 in the cut share most: continuations, shot/reverse-shot patterns), so the work grows with the
 number of shots, not its square.
+
+With a cache (:class:`~cinegrade.analysis.cache.StatsCache`) each pair's evidence is kept under
+a digest of what the two shots were described from (:func:`input_digest`) and the sources: a
+second run with the same frames describes and compares nothing.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
+import hashlib
 from collections.abc import Mapping, Sequence
 
+import numpy as np
+
+from cinegrade.analysis.cache import cache_key
 from cinegrade.evidence import faces, features, light, materials, pixels  # noqa: F401  (they register)
 from cinegrade.evidence.base import EVIDENCE_SOURCES, PairEvidence, ShotEvidenceInput, evidence_source
 from cinegrade.evidence.scene import PRIOR_ERROR, SceneSolution, solve_scene
@@ -89,15 +98,68 @@ def scene_pairs(members: Sequence[int], reference: int | None, window: int = WIN
     return pairs
 
 
+#: Bump when a source describes or compares shots otherwise: cached evidence of other versions
+#: is not found.
+EVIDENCE_VERSION = 1
+
+
+def input_digest(shot: ShotEvidenceInput) -> str:
+    """Hex SHA-256 of everything a source may describe ``shot`` from — its frames, first and
+    last frames, statistics and extras (arrays by dtype, shape and bytes; dataclasses field by
+    field; numbers by their exact repr): equal digests, equal descriptions."""
+    digest = hashlib.sha256()
+
+    def add(value) -> None:
+        if isinstance(value, np.ndarray):
+            digest.update(f"array {value.dtype} {value.shape}".encode())
+            digest.update(np.ascontiguousarray(value).tobytes())
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            digest.update(type(value).__name__.encode())
+            for item in dataclasses.fields(value):
+                add(item.name)
+                add(getattr(value, item.name))
+        elif isinstance(value, (tuple, list)):
+            digest.update(f"[{len(value)}".encode())
+            for item in value:
+                add(item)
+        elif isinstance(value, dict):
+            digest.update(f"{{{len(value)}".encode())
+            for key in sorted(value, key=repr):
+                add(key)
+                add(value[key])
+        else:
+            digest.update(f"{type(value).__name__} {value!r};".encode())
+
+    add((shot.frames8, shot.first8, shot.last8, shot.stats, shot.extra))
+    return digest.hexdigest()
+
+
+def _evidence_key(a: str, b: str, sources: Sequence[str]) -> str:
+    return cache_key(("evidence", EVIDENCE_VERSION, a, b, list(sources)), None, None)
+
+
+def _evidence_json(found: Sequence[PairEvidence]) -> list[dict]:
+    return [dataclasses.asdict(e) for e in found]
+
+
+def _evidence_of(value: list[dict]) -> list[PairEvidence]:
+    return [PairEvidence(e["source"], tuple(e["drift"]), tuple(e["error"]), e["support"], e["unit"],
+                         e["note"], None if e["correlation"] is None else tuple(e["correlation"]))
+            for e in value]
+
+
 def scene_evidence(inputs: Mapping[int, ShotEvidenceInput], scenes: Mapping[int, str],
                    references: Mapping[str, int | None], sources: Sequence[str] | None = None,
-                   executor: concurrent.futures.Executor | None = None, prior=PRIOR_ERROR
+                   executor: concurrent.futures.Executor | None = None, prior=PRIOR_ERROR,
+                   cache=None
                    ) -> tuple[dict[tuple[int, int], list[PairEvidence]], dict[str, SceneSolution]]:
     """Evidence between the shots of each scene and each scene's solution. ``inputs``: shots by
     index (in timeline order); ``scenes``: scene label by index; ``references``: each scene's
-    reference (None: its first shot with input). Returns the evidence by (a, b) pair and the
-    solutions by scene label (scenes with one shot are left out).
-    :class:`~cinegrade.errors.ChoiceError` (field ``evidence``) for an unknown source."""
+    reference (None: its first shot with input); ``cache``: a
+    :class:`~cinegrade.analysis.cache.StatsCache` keeping each pair's evidence (see the module
+    docstring), or None. Returns the evidence by (a, b) pair and the solutions by scene label
+    (scenes with one shot are left out). :class:`~cinegrade.errors.ChoiceError` (field
+    ``evidence``) for an unknown source."""
     sources = tuple(default_sources() if sources is None else sources)
     for name in sources:
         evidence_source(name)
@@ -112,20 +174,34 @@ def scene_evidence(inputs: Mapping[int, ShotEvidenceInput], scenes: Mapping[int,
         if len(members) < 2:
             continue
         pairs = scene_pairs(members, anchors[scene])
-        needed = sorted({i for pair in pairs for i in pair})
+        keys: dict[tuple[int, int], str] = {}
+        known: dict[tuple[int, int], list[PairEvidence]] = {}
+        if cache is not None:
+            digests = {i: input_digest(inputs[i]) for i in sorted({i for pair in pairs for i in pair})}
+            for a, b in pairs:
+                keys[(a, b)] = _evidence_key(digests[a], digests[b], sources)
+                value = cache.get_json(keys[(a, b)])
+                if value is not None:
+                    known[(a, b)] = _evidence_of(value)
+        todo = [pair for pair in pairs if pair not in known]
+        needed = sorted({i for pair in todo for i in pair})
         shots = [inputs[i] for i in needed]
         if executor is None:
             described = [describe_shot(shot, sources) for shot in shots]
         else:
             described = list(executor.map(describe_shot, shots, [sources] * len(shots)))
         descriptions = dict(zip(needed, described))
-        arguments = ([descriptions[a] for a, _ in pairs], [descriptions[b] for _, b in pairs],
-                     [sources] * len(pairs))
+        arguments = ([descriptions[a] for a, _ in todo], [descriptions[b] for _, b in todo],
+                     [sources] * len(todo))
         if executor is None:
             compared = list(map(compare_shots, *arguments))
         else:
             compared = list(executor.map(compare_shots, *arguments))
         del descriptions, described, arguments
-        evidence.update({pair: found for pair, found in zip(pairs, compared) if found})
+        for pair, found in zip(todo, compared):
+            known[pair] = found
+            if pair in keys:
+                cache.put_json(keys[pair], _evidence_json(found))
+        evidence.update({pair: known[pair] for pair in pairs if known[pair]})
         solutions[scene] = solve_scene(members, anchors[scene], evidence, prior=prior)
     return evidence, solutions

@@ -20,13 +20,15 @@ import numpy as np
 
 from cinegrade.analysis.sampler import SampleSettings
 from cinegrade.analysis.stats import shot_stats
-from cinegrade.continuity.rules import CheckInput, Cut, check_continuity
+from cinegrade.continuity.creep import STEADY_SHARE
+from cinegrade.continuity.rules import CheckInput, ContinuitySettings, Cut, check_continuity
 from cinegrade.continuity.run import (
     ContinuityResult,
     along_shots,
     content_alike,
     measure_pairs,
     measure_scenes,
+    steady_shots,
 )
 from cinegrade.correspondence.views import ShotView, analysed_with_views
 from cinegrade.evidence.run import scene_evidence, shot_inputs
@@ -97,7 +99,11 @@ def measure_and_match(timeline, shots: Sequence, reference: str | None = None, m
     references = choose_references({s.index: s.clip_name for s in shots}, scenes, stats,
                                    reference, reference_markers(timeline, shots))
     matches: dict[int, Match] = {}
-    along = along_shots(shots, executor=executor, cache=cache) if within_shot else {}
+    along = {}
+    if within_shot:  # a hold is worth half a finding: steady within half the share
+        quiet = steady_shots(shots, views, ContinuitySettings(), executor=executor, cache=cache,
+                             share=STEADY_SHARE / 2)
+        along = along_shots([s for s in shots if s.index not in quiet], executor=executor, cache=cache)
     holds = shot_holds(shots, along) if match else {}
     if match:
         names = {s.index: s.clip_name for s in shots}
@@ -122,7 +128,7 @@ def measure_and_match(timeline, shots: Sequence, reference: str | None = None, m
         matches.update(matches_via(matches, held, scenes))
         if evidence is None or evidence:
             matches.update(matches_from_scenes(shots, matches, held, stats, scenes, references,
-                                               evidence, executor))
+                                               evidence, executor, cache))
     return TimelineMatch(shots, stats, views, scenes, references, matches, evidence, along, holds)
 
 
@@ -154,16 +160,16 @@ def matches_via(matches: Mapping[int, Match], views: Mapping, scenes: Mapping[in
 def matches_from_scenes(shots: Sequence, matches: Mapping[int, Match], views: Mapping,
                         stats: Mapping, scenes: Mapping[int, str],
                         references: Mapping[str, int | None], sources: Sequence[str] | None,
-                        executor: concurrent.futures.Executor | None = None) -> dict[int, Match]:
+                        executor: concurrent.futures.Executor | None = None, cache=None) -> dict[int, Match]:
     """Shots whose match has no shared content (evidence ``global`` or ``none``) matched from
-    their scene's joint solve (:func:`~cinegrade.matching.match.match_scene`): the new matches
-    by shot index."""
+    their scene's joint solve (:func:`~cinegrade.matching.match.match_scene`), each pair's
+    evidence read from ``cache`` where measured before: the new matches by shot index."""
     todo = {i for i, m in matches.items() if m.evidence in (GLOBAL, NONE) and m.reference_index is not None}
     wanted = {scenes[i] for i in todo}
     if not wanted:
         return {}
     inputs = shot_inputs([s for s in shots if scenes[s.index] in wanted], views, stats)
-    _, solutions = scene_evidence(inputs, scenes, references, sources, executor)
+    _, solutions = scene_evidence(inputs, scenes, references, sources, executor, cache=cache)
     redone = {}
     for index in sorted(todo):
         solution = solutions.get(scenes[index])
