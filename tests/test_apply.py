@@ -345,16 +345,22 @@ def test_cdl_dir_matches_by_file_stem_media_ref_and_reel(tmp_path) -> None:
     assert clip_grade(clips[3]) is None
 
 
+def _earlier_grades() -> list[Grade]:
+    """What an earlier ``grade`` left on clips "a" (a CDL match under "warm" at 0.5) and "b" (a
+    LUT match under "bw")."""
+    drift = (0.05, 0.0, -0.05, 0.0, 0.0, 0.1)
+    return [Grade(0, "a", Match(0, "a", "s", 1, "b", "cdl", "aligned", drift, 1.0,
+                                cdl=CDL(slope=(1.2, 1, 1))), "warm", 0.5),
+            Grade(1, "b", Match(1, "b", "s", 0, "a", "lut", "aligned", drift, 1.0), "bw", 1.0)]
+
+
 def test_keep_or_replace_the_look(tmp_path) -> None:
     """A clip graded with a match and a look: --keep-look puts the applied CDL under the same
     look (the .cube = CDL then look), --replace-look leaves the CDL alone. A clip the grades do
     not name keeps its grade, its .cube path still valid from another folder."""
     timeline = _timeline(tmp_path, {"a": "a.mov", "b": "b.mov"})
     path = tmp_path / "graded.otio"
-    drift = (0.05, 0.0, -0.05, 0.0, 0.0, 0.1)
-    grades = [Grade(0, "a", Match(0, "a", "s", 1, "b", "cdl", "aligned", drift, 1.0,
-                                  cdl=CDL(slope=(1.2, 1, 1))), "warm", 0.5),
-              Grade(1, "b", Match(1, "b", "s", 0, "a", "lut", "aligned", drift, 1.0), "bw", 1.0)]
+    grades = _earlier_grades()
     cubes = write_grade_cubes(grades, path)
     for clip, grade in zip(timeline.find_clips(), grades):
         attach_grade(clip, grade, relative_cube(cubes[grade.shot_index], path))
@@ -388,10 +394,7 @@ def test_kdenlive_looks_kept_or_said_unknown(tmp_path) -> None:
 
     timeline = _timeline(tmp_path, {"a": "a.mov", "b": "b.mov"})
     source = tmp_path / "graded.kdenlive"
-    drift = (0.05, 0.0, -0.05, 0.0, 0.0, 0.1)
-    grades = [Grade(0, "a", Match(0, "a", "s", 1, "b", "cdl", "aligned", drift, 1.0,
-                                  cdl=CDL(slope=(1.2, 1, 1))), "warm", 0.5),
-              Grade(1, "b", Match(1, "b", "s", 0, "a", "lut", "aligned", drift, 1.0), "bw", 1.0)]
+    grades = _earlier_grades()
     cubes = write_grade_cubes(grades, source)
     after = write_after_cdl_cubes(grades, source)
     clips = list(timeline.find_clips())

@@ -30,7 +30,7 @@ import numpy as np
 
 from cinegrade.analysis.along import AlongShot, fit_creeps
 from cinegrade.analysis.sampler import sample_positions
-from cinegrade.colour.cdl import CDL, apply_cdl
+from cinegrade.colour.cdl import CDL
 from cinegrade.colour.difference import lab_of_display
 from cinegrade.colour.drift import COMPONENTS, grey_exposure, parameters_of, undo_drift
 from cinegrade.continuity.creep import TONE_READINGS, CreepReading, along_precision, creep_readings
@@ -266,6 +266,7 @@ def perceptual_cdl(correct, pixels: np.ndarray, lattice_weight: float = LATTICE_
     than with keyframes fitted in display R'G'B', at about the same cost (the metric is
     computed once). Values rounded to 6 decimals.
 
+    >>> from cinegrade.colour.cdl import apply_cdl
     >>> from cinegrade.colour.difference import delta_e_2000
     >>> from cinegrade.colour.drift import components_of
     >>> rng = np.random.default_rng(0)
@@ -277,34 +278,7 @@ def perceptual_cdl(correct, pixels: np.ndarray, lattice_weight: float = LATTICE_
     >>> bool(error(lab_fit) < error(rgb_fit))
     True
     """
-    from scipy.optimize import least_squares
-
-    start = fit_cdl(correct, pixels, lattice_weight)
-    pixels = np.asarray(pixels, dtype=np.float64).reshape(-1, 3)
-    pixels = pixels[::max(1, len(pixels) // 4000)]
-    axis = np.linspace(0.0, 1.0, 9)
-    lattice = np.stack(np.meshgrid(axis, axis, axis, indexing="ij"), -1).reshape(-1, 3)
-    inputs = np.concatenate([pixels, lattice])
-    weights = np.concatenate([np.ones(len(pixels)),
-                              np.full(len(lattice), lattice_weight * max(1, len(pixels)) / len(lattice))])
-    target = np.clip(np.asarray(correct(inputs), dtype=np.float64), 0.0, 1.0)
-    metric = cielab_metric(target) * np.sqrt(weights)[:, None, None]
-
-    def cdl_of(x: np.ndarray) -> CDL:
-        return CDL(tuple(np.exp(x[0:3])), tuple(x[3:6]), tuple(np.exp(x[6:9])), float(np.exp(x[9])))
-
-    def residual(x: np.ndarray) -> np.ndarray:
-        return np.einsum("nij,nj->ni", metric, apply_cdl(inputs, cdl_of(x)) - target).ravel()
-
-    low = [math.log(0.25)] * 3 + [-0.3] * 3 + [math.log(0.4)] * 3 + [math.log(0.05)]
-    high = [math.log(4.0)] * 3 + [0.3] * 3 + [math.log(2.5)] * 3 + [math.log(3.0)]
-    x0 = np.clip(np.concatenate([np.log(start.slope), start.offset, np.log(start.power),
-                                 [math.log(start.saturation)]]), np.add(low, 1e-9), np.subtract(high, 1e-9))
-    result = least_squares(residual, x0, bounds=(low, high), max_nfev=200,
-                           x_scale=[0.1] * 3 + [0.02] * 3 + [0.1] * 4)
-    cdl = cdl_of(result.x)
-    return CDL(tuple(round(v, 6) for v in cdl.slope), tuple(round(v, 6) + 0.0 for v in cdl.offset),
-               tuple(round(v, 6) for v in cdl.power), round(cdl.saturation, 6))
+    return fit_cdl(correct, pixels, lattice_weight, metric=cielab_metric)
 
 
 def hold_keyframes(hold: Hold, shot: Shot, match: Match | None,

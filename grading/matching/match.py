@@ -256,13 +256,15 @@ def _luminance_of_log_gains(log_gains: np.ndarray) -> float:
 # CDL
 
 
-def fit_cdl(correct, pixels: np.ndarray, lattice_weight: float = 0.3) -> CDL:
+def fit_cdl(correct, pixels: np.ndarray, lattice_weight: float = 0.3, metric=None) -> CDL:
     """The ASC CDL v1.2 (clamping, Rec.709 luma saturation) closest to ``correct`` (a function on
     display-referred Rec.709 RGB) on ``pixels`` (N, 3: the shot's own colours) plus a 9³ lattice
     of the whole cube weighted ``lattice_weight`` (so colours the samples miss stay sane), by
     least squares (SciPy's trust-region reflective solver) within the ranges a grading panel
-    offers (slope 0.25–4, offset ±0.3, power 0.4–2.5, saturation 0.05–3). Values rounded to 6
-    decimals."""
+    offers (slope 0.25–4, offset ±0.3, power 0.4–2.5, saturation 0.05–3). With ``metric`` (a
+    function of the target colours (N, 3), clipped to [0, 1], giving (N, 3, 3) matrices that
+    weigh each colour's R'G'B' residual, e.g. a linearised ΔE*ab), that fit is refined to least
+    squares of the weighted residual. Values rounded to 6 decimals."""
     from scipy.optimize import least_squares
 
     pixels = np.asarray(pixels, dtype=np.float64).reshape(-1, 3)
@@ -284,9 +286,18 @@ def fit_cdl(correct, pixels: np.ndarray, lattice_weight: float = 0.3) -> CDL:
 
     low = [math.log(0.25)] * 3 + [-0.3] * 3 + [math.log(0.4)] * 3 + [math.log(0.05)]
     high = [math.log(4.0)] * 3 + [0.3] * 3 + [math.log(2.5)] * 3 + [math.log(3.0)]
-    result = least_squares(residual, np.zeros(10), bounds=(low, high), max_nfev=200,
-                           x_scale=[0.1] * 3 + [0.02] * 3 + [0.1] * 4)
-    cdl = cdl_of(result.x)
+    scale = [0.1] * 3 + [0.02] * 3 + [0.1] * 4
+    x = least_squares(residual, np.zeros(10), bounds=(low, high), max_nfev=200, x_scale=scale).x
+    if metric is not None:
+        target = np.clip(target, 0.0, 1.0)
+        weighed = metric(target) * sqrt_w[:, :, None]
+
+        def perceived(x: np.ndarray) -> np.ndarray:
+            return np.einsum("nij,nj->ni", weighed, apply_cdl(inputs, cdl_of(x)) - target).ravel()
+
+        x = least_squares(perceived, np.clip(x, np.add(low, 1e-9), np.subtract(high, 1e-9)),
+                          bounds=(low, high), max_nfev=200, x_scale=scale).x
+    cdl = cdl_of(x)
     return CDL(tuple(round(v, 6) for v in cdl.slope), tuple(round(v, 6) + 0.0 for v in cdl.offset),
                tuple(round(v, 6) for v in cdl.power), round(cdl.saturation, 6))
 
