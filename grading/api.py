@@ -293,7 +293,7 @@ def check_timeline(timeline: str | os.PathLike, *, settings=None, scene_by: str 
         _refuse_input_as_output(timeline, output)
     loaded, _ = _load(timeline, reading, on_note)
     shots = tuple(s for s in shots_from_timeline(loaded, timeline) if s.enabled)
-    probes = probe_shots(shots)
+    probes = probe_shots(shots, work.cache())
     # every shot is counted once for its statistics and views, and once along its length
     with work.progress_of(len(shots) * (2 if within_shot else 1), "checking") as progress, \
             work.pool(len(shots)) as pool:

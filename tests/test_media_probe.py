@@ -133,3 +133,37 @@ def test_openexr_still_written_by_ffmpeg(tmp_path):
     probe = probe_media(path)
     assert probe.ok and (probe.kind, probe.codec, probe.width, probe.height) == ("still", "exr", 8, 6)
     assert probe.color_transfer == "linear"
+
+
+def test_cached_probe_equals_a_fresh_one_and_follows_the_file(tmp_path):
+    from cinegrade.analysis.cache import StatsCache
+    from cinegrade.media.probe import probe_key, probe_shots
+
+    path = tmp_path / "clip.mp4"
+    encode_clip(path, _frames(6), fps=24)
+    cache = StatsCache(tmp_path / "cache")
+    shot = next(s for s in _shots_of(path))
+    first = probe_shots([shot], cache)[shot.index]
+    assert first == probe_media(path) and first.ok
+    assert cache.get_json(probe_key(path))["frames"] == 6
+    assert probe_shots([shot], cache)[shot.index] == first
+    encode_clip(path, _frames(9), fps=24)  # replaced: a new identity, probed again
+    os.utime(path, ns=(time.time_ns(), time.time_ns() + 10**9))
+    assert probe_shots([shot], cache)[shot.index].frames == 9
+    missing = tmp_path / "gone.mp4"
+    assert probe_key(missing) is None and probe_key(tmp_path / "f.%04d.png") is None
+
+
+def _shots_of(path):
+    import opentimelineio as otio
+
+    from cinegrade.timeline.shots import shots_from_timeline
+
+    timeline = otio.schema.Timeline()
+    track = otio.schema.Track()
+    timeline.tracks.append(track)
+    track.append(otio.schema.Clip(name="c", media_reference=otio.schema.ExternalReference(
+        target_url=path.as_uri(), available_range=otio.opentime.TimeRange(
+            otio.opentime.RationalTime(0, 24), otio.opentime.RationalTime(6, 24))),
+        source_range=otio.opentime.TimeRange(otio.opentime.RationalTime(0, 24), otio.opentime.RationalTime(6, 24))))
+    return shots_from_timeline(timeline, str(path.parent / "t.otio"))

@@ -8,6 +8,9 @@ than an exception: one bad shot must not stop ``info`` from describing the other
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import os
 import re
 from dataclasses import dataclass
@@ -60,9 +63,12 @@ class MediaProbe:
         return self.exists and self.error is None
 
 
-def probe_shots(shots) -> dict[int, MediaProbe]:
+def probe_shots(shots, cache=None) -> dict[int, MediaProbe]:
     """The probe of each shot's media by shot index (:class:`~cinegrade.timeline.shots.Shot`),
-    each file or sequence probed once however many shots use it; shots without media left out."""
+    each file or sequence probed once however many shots use it; shots without media left out.
+    ``cache``: anything with ``get_json(key)`` and ``put_json(key, value)`` (the statistics
+    cache, :class:`~cinegrade.analysis.cache.StatsCache`), where probes of readable movies and
+    stills are kept under their media's identity (:func:`probe_key`); None probes every file."""
     found: dict[tuple[str, int | None], MediaProbe] = {}
     probes = {}
     for shot in shots:
@@ -70,9 +76,46 @@ def probe_shots(shots) -> dict[int, MediaProbe]:
             continue
         key = (shot.media_path, shot.sequence_start)
         if key not in found:
-            found[key] = probe_media(*key)
+            found[key] = _cached_probe(*key, cache)
         probes[shot.index] = found[key]
     return probes
+
+
+#: Bump when :func:`probe_media` reads a file otherwise: cached probes of other versions are not found.
+PROBE_VERSION = 1
+
+
+def probe_key(path: str | os.PathLike) -> str | None:
+    """Hex SHA-256 of a movie's or still's identity — (probe version, absolute path, size,
+    mtime in ns): touching or replacing the file changes it —, or None where it cannot be
+    stat'ed or is an image sequence (its files are counted on every probe)."""
+    text = os.fspath(path)
+    if _PRINTF.search(Path(text).name):
+        return None
+    try:
+        info = os.stat(text)
+    except (OSError, ValueError):
+        return None
+    identity = ["probe", PROBE_VERSION, str(Path(text).resolve()), info.st_size, info.st_mtime_ns]
+    return hashlib.sha256(json.dumps(identity).encode("utf-8")).hexdigest()
+
+
+def _cached_probe(path: str, start_number: int | None, cache) -> MediaProbe:
+    key = probe_key(path) if cache is not None else None
+    if key is not None:
+        known = cache.get_json(key)
+        if isinstance(known, dict):
+            try:
+                return MediaProbe(**{**known, "path": path})
+            except TypeError:
+                pass
+    probe = probe_media(path, start_number)
+    if key is not None and probe.ok:
+        try:
+            cache.put_json(key, dataclasses.asdict(probe))
+        except OSError:
+            pass
+    return probe
 
 
 def probe_media(path: str | os.PathLike, start_number: int | None = None) -> MediaProbe:
