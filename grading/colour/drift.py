@@ -257,6 +257,59 @@ def predict_drift(pa: np.ndarray, parameters: np.ndarray) -> np.ndarray:
     return luma + np.exp(parameters[5]) * (display - luma)
 
 
+def predict_drift_with_jacobian(pa: np.ndarray, parameters: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`predict_drift` of pixels ``pa`` (N, 3) by one drift ``parameters`` (6,), with its
+    Jacobian: (the drifted pixels (N, 3), ∂ ``predict_drift(pa, parameters).ravel()`` / ∂
+    ``parameters`` (N · 3, 6)), float64, row 3 n + c for pixel n's channel c. Exact (the chain
+    rule through each step; the clamp of display light at 1e-9 passes no gain derivative), for
+    :func:`fit_drift_parameters` in place of finite differences.
+
+    >>> pa, p = np.array([[0.2, 0.4, 0.6], [0.5, 0.5, 0.5]]), np.array([0.1, 0.0, -0.1, 0.05, 0.02, 0.2])
+    >>> drifted, jacobian = predict_drift_with_jacobian(pa, p)
+    >>> bool(np.array_equal(drifted, predict_drift(pa, p))), jacobian.shape
+    (True, (6, 6))
+    >>> step = np.eye(6)[3] * 1e-6  # against a central difference in the contrast
+    >>> difference = (predict_drift(pa, p + step) - predict_drift(pa, p - step)).ravel() / 2e-6
+    >>> bool(np.allclose(jacobian[:, 3], difference, rtol=1e-6, atol=1e-9))
+    True
+    """
+    return _drift_with_jacobian(display_linear(pa).astype(np.float64), parameters)
+
+
+def _drift_with_jacobian(light: np.ndarray, parameters: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`predict_drift_with_jacobian` of display light (N, 3) float64 (``display_linear``
+    of the pixels, which a fit computes once). The forward steps are :func:`predict_drift`'s
+    one-drift branch, operation for operation (the same floats)."""
+    p = np.asarray(parameters, dtype=np.float64)
+    gains, contrast, lift, saturation = np.exp(p[:3]), np.exp(p[3]), p[4], np.exp(p[5])
+    weights = REC709_LUMA.astype(np.float64)
+    unclamped = light @ von_kries_matrix(gains).T
+    linear = np.maximum(unclamped, 1e-9)
+    log_ratio = np.log(linear / MID_GREY_LINEAR)
+    encoded = np.power(MID_GREY_LINEAR * (linear / MID_GREY_LINEAR) ** contrast, 1 / 2.4)
+    lifted = lift + (1 - lift) * encoded
+    luma = (lifted @ weights)[:, None]
+    drifted = luma + saturation * (lifted - luma)
+    # ∂ lifted / ∂ p, parameter first (6, N, 3):
+    # lifted = lift + (1 - lift) (grey (linear / grey) ** contrast) ** (1 / 2.4)
+    per_log_linear = (1 - lift) * contrast / 2.4 * encoded  # ∂ lifted / ∂ ln linear
+    per_linear = np.where(unclamped > 1e-9, per_log_linear / linear, 0.0)  # none where clamped
+    # von Kries: ∂ linear_c / ∂ ln g_k = LMS_TO_RGB[c, k] g_k cone_k, cones = RGB_TO_LMS light
+    cones = (light @ RGB_TO_LMS.T) * gains
+    jacobian = np.empty((6,) + light.shape)  # filled in place: fresh temporaries cost page faults
+    for k in range(3):
+        np.multiply(per_linear, LMS_TO_RGB[:, k], out=jacobian[k])
+        jacobian[k] *= cones[:, k:k + 1]
+    np.multiply(per_log_linear, log_ratio, out=jacobian[3])
+    np.subtract(1, encoded, out=jacobian[4])
+    # saturation about luma: drifted = s lifted + (1 - s) luma(lifted)
+    luma_slopes = (jacobian[:5].reshape(-1, 3) @ weights).reshape(5, -1, 1)
+    jacobian[:5] *= saturation
+    jacobian[:5] += (1 - saturation) * luma_slopes
+    np.multiply(lifted - luma, saturation, out=jacobian[5])
+    return drifted, jacobian.reshape(6, -1).T  # (N · 3, 6), Fortran order as LAPACK takes it
+
+
 #: What :func:`fit_drift_parameters` searches: (low, high) per parameter.
 FIT_BOUNDS = (np.array([-3.0, -3.0, -3.0, -1.0, -0.4, -2.0]), np.array([3.0, 3.0, 3.0, 1.0, 0.4, 2.0]))
 
@@ -305,7 +358,8 @@ def fit_drift_parameters(pa: np.ndarray, pb: np.ndarray, min_pairs: int = 100
                          ) -> tuple[np.ndarray, np.ndarray] | None:
     """:func:`fit_drift` as the parameter vector (6,) (:data:`PARAMETERS`) with its covariance
     (6, 6): the Gauss–Newton estimate (JᵀJ)⁻¹ s², s the normalised median absolute residual, as
-    if the pairs were independent (pixels of one surface are not: callers scale it). None with
+    if the pairs were independent (pixels of one surface are not: callers scale it), J the exact
+    Jacobian (:func:`predict_drift_with_jacobian`, which the solver also steps by). None with
     fewer than ``min_pairs`` pairs or when the fit fails.
 
     >>> rng = np.random.default_rng(1)
@@ -321,13 +375,22 @@ def fit_drift_parameters(pa: np.ndarray, pb: np.ndarray, min_pairs: int = 100
         return None
     step = max(1, len(pa) // FIT_MAX_PIXELS)
     pa, pb = pa[::step], pb[::step]
+    light = display_linear(pa).astype(np.float64)
+    last: list = []  # (parameters, Jacobian) of the last residual: the solver asks for it next
 
     def residual(parameters: np.ndarray) -> np.ndarray:
-        return (predict_drift(pa, parameters) - pb).ravel()
+        drifted, derivatives = _drift_with_jacobian(light, parameters)
+        last[:] = [(parameters.copy(), derivatives)]
+        return (drifted - pb).ravel()
+
+    def jacobian(parameters: np.ndarray) -> np.ndarray:
+        if last and np.array_equal(last[0][0], parameters):
+            return last.pop()[1]  # once: the solver scales it in place
+        return _drift_with_jacobian(light, parameters)[1]
 
     try:
-        result = least_squares(residual, np.zeros(6), bounds=FIT_BOUNDS, loss="soft_l1", f_scale=0.02,
-                               x_scale=[0.1, 0.1, 0.1, 0.1, 0.02, 0.1], max_nfev=60)
+        result = least_squares(residual, np.zeros(6), jac=jacobian, bounds=FIT_BOUNDS, loss="soft_l1",
+                               f_scale=0.02, x_scale=[0.1, 0.1, 0.1, 0.1, 0.02, 0.1], max_nfev=60)
     except (ValueError, np.linalg.LinAlgError):
         return None
     if not np.all(np.isfinite(result.x)):
