@@ -43,6 +43,7 @@ from cinegrade.correspondence.align import (
     MeasureSettings,
     ShotFeatures,
     alignments,
+    is_reframing,
     shared_pixels,
     shot_features,
 )
@@ -119,7 +120,7 @@ def measure_cut(frames_a: Sequence[np.ndarray], frames_b: Sequence[np.ndarray],
         strong.sort(key=lambda a: (len(frames_a) - 1 - a.frame_a + a.frame_b, -a.inliers))
         for alignment in strong[:3]:
             measured = measure_aligned(frames_a[alignment.frame_a], frames_b[alignment.frame_b],
-                                       np.asarray(alignment.matrix), settings)
+                                       np.asarray(alignment.matrix), settings, alignment.inliers)
             if measured is not None:
                 return dataclasses.replace(measured, inliers=alignment.inliers)
     return measure_global(stats_a, stats_b)
@@ -196,16 +197,19 @@ def measure_from_scene(drift: Sequence[float], error: Sequence[float], sources: 
 
 
 def measure_aligned(frame_a: np.ndarray, frame_b: np.ndarray, matrix: np.ndarray,
-                    settings: MeasureSettings = MeasureSettings()) -> CutMeasure | None:
+                    settings: MeasureSettings = MeasureSettings(), inliers: int | None = None
+                    ) -> CutMeasure | None:
     """Measure B against A on their :func:`shared_pixels`; ``matrix`` maps B's (x, y) onto A's.
     The white-balance change is read as how far the fitted cone gains move D65 (the Rec.709
     white, what the neutral surfaces of a balanced shot show), in mired. None when they share
-    too few usable pixels or the fit fails. Frames: display-referred Rec.709 float (H, W, 3);
-    ``matrix``: (3, 3) homogeneous, pixel coordinates."""
+    too few usable pixels, the fit fails, or — ``inliers``: the alignment's, when known — the
+    frames are two cameras apart rather than one picture reframed (:func:`is_reframing`:
+    parallax misregisters their pixels; the scene's evidence measures such cuts). Frames:
+    display-referred Rec.709 float (H, W, 3); ``matrix``: (3, 3) homogeneous, pixel coordinates."""
     shared = shared_pixels(frame_a, frame_b, matrix, settings)
-    if shared is None:
+    if shared is None or (inliers is not None and not is_reframing(shared[3], inliers, settings)):
         return None
-    pa, pb, overlap = shared
+    pa, pb, overlap, _ = shared
     fit = fit_drift(pa, pb)
     if fit is None:
         return None

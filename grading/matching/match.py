@@ -196,7 +196,7 @@ def estimate_aligned(reference_frames: Sequence[np.ndarray], shot_frames: Sequen
     reference_features = reference_features or features_of(reference_frames, settings)
     shot_features = shot_features or features_of(shot_frames, settings)
     pooled = pooled_shared_pixels(reference_frames, shot_frames, reference_features, shot_features,
-                                  MAX_ALIGNMENTS, settings)
+                                  MAX_ALIGNMENTS, settings, reframing_only=True)
     if pooled is None:
         return None
     pa, pb = pooled
