@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from cinegrade.analysis.cache import cache_key
-from cinegrade.evidence import faces, features, light, materials, pixels  # noqa: F401  (they register)
+from cinegrade.evidence import faces, features, light, materials, palette, pixels  # noqa: F401  (they register)
 from cinegrade.evidence.base import EVIDENCE_SOURCES, PairEvidence, ShotEvidenceInput, evidence_source
 from cinegrade.evidence.scene import PRIOR_ERROR, SceneSolution, solve_scene
 
@@ -135,7 +135,8 @@ def input_digest(shot: ShotEvidenceInput) -> str:
 
 
 def _evidence_key(a: str, b: str, sources: Sequence[str]) -> str:
-    return cache_key(("evidence", EVIDENCE_VERSION, a, b, list(sources)), None, None)
+    versions = [[name, EVIDENCE_SOURCES[name].version] for name in sources]
+    return cache_key(("evidence", EVIDENCE_VERSION, a, b, versions), None, None)
 
 
 def _evidence_json(found: Sequence[PairEvidence]) -> list[dict]:
