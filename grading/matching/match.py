@@ -12,7 +12,9 @@ Evidence, best first:
 1. **Shared content** (``aligned``): ORB keypoints align a frame of the shot with a frame of the
    reference (:mod:`cinegrade.continuity.measure`); on the shared, flat, unclipped pixels whose
    neighbourhoods correlate, the drift is fitted by robust least squares
-   (:func:`~cinegrade.colour.drift.fit_drift`). Content cancels, so every term is found.
+   (:func:`~cinegrade.colour.drift.fit_drift`). Content cancels, so every term is found. Only
+   framings of one picture count (:func:`~cinegrade.correspondence.align.is_reframing`); shots
+   from cameras apart are matched from their scene's evidence.
 2. **Content shared through another shot** (``aligned`` with ``via``): a close-up that shares
    nothing with the reference but overlaps a medium shot that does is fitted against that shot,
    and corrected by undoing its own drift and then the medium shot's (:func:`match_via`).
@@ -186,7 +188,10 @@ def estimate_aligned(reference_frames: Sequence[np.ndarray], shot_frames: Sequen
     :data:`BOUNDS`), and how many pixel pairs it rests on; None when the shots share no usable
     content. Frames: display-referred Rec.709 float (H, W, 3), one size per shot; features:
     :class:`~cinegrade.correspondence.align.ShotFeatures` of those frames (computed when not
-    given). The shared pixels of the best :data:`MAX_ALIGNMENTS` frame pairs are pooled."""
+    given). The shared pixels of the best :data:`MAX_ALIGNMENTS` frame pairs that are one
+    picture reframed are pooled (:func:`~cinegrade.correspondence.align.is_reframing`): between
+    cameras apart parallax misregisters them, and such shots are matched from their scene's
+    evidence instead."""
     from cinegrade.correspondence.align import MeasureSettings, pooled_shared_pixels
     from cinegrade.correspondence.align import shot_features as features_of
 
