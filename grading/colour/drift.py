@@ -250,11 +250,19 @@ def predict_drift(pa: np.ndarray, parameters: np.ndarray) -> np.ndarray:
     else:
         matrix = von_kries_matrix(np.exp(parameters[:3]))
         linear = np.maximum(display_linear(pa).astype(np.float64) @ matrix.T, 1e-9)
-    linear = MID_GREY_LINEAR * (linear / MID_GREY_LINEAR) ** np.exp(parameters[3])
-    display = np.power(linear, 1 / 2.4)
-    display = parameters[4] + (1 - parameters[4]) * display
-    luma = (display @ REC709_LUMA.astype(np.float64))[:, None]
-    return luma + np.exp(parameters[5]) * (display - luma)
+    return _tone(linear, parameters[3], parameters[4], parameters[5])[3]
+
+
+def _tone(linear: np.ndarray, log_contrast, lift, log_saturation
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The drift model after the cone gains, from display light (N, 3) already clamped: the
+    contrast power about 18 % grey, BT.1886 encoding, the lift, saturation about Rec.709 luma
+    (terms scalars, or (N, 1) one per pixel). Returns the encoded (N, 3), lifted (N, 3), luma
+    (N, 1) and drifted (N, 3) values, float64 (the Jacobian needs each step)."""
+    encoded = np.power(MID_GREY_LINEAR * (linear / MID_GREY_LINEAR) ** np.exp(log_contrast), 1 / 2.4)
+    lifted = lift + (1 - lift) * encoded
+    luma = (lifted @ REC709_LUMA.astype(np.float64))[:, None]
+    return encoded, lifted, luma, luma + np.exp(log_saturation) * (lifted - luma)
 
 
 def predict_drift_with_jacobian(pa: np.ndarray, parameters: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -279,17 +287,14 @@ def predict_drift_with_jacobian(pa: np.ndarray, parameters: np.ndarray) -> tuple
 def _drift_with_jacobian(light: np.ndarray, parameters: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """:func:`predict_drift_with_jacobian` of display light (N, 3) float64 (``display_linear``
     of the pixels, which a fit computes once). The forward steps are :func:`predict_drift`'s
-    one-drift branch, operation for operation (the same floats)."""
+    (its von Kries step, then :func:`_tone`): the same floats."""
     p = np.asarray(parameters, dtype=np.float64)
     gains, contrast, lift, saturation = np.exp(p[:3]), np.exp(p[3]), p[4], np.exp(p[5])
     weights = REC709_LUMA.astype(np.float64)
     unclamped = light @ von_kries_matrix(gains).T
     linear = np.maximum(unclamped, 1e-9)
     log_ratio = np.log(linear / MID_GREY_LINEAR)
-    encoded = np.power(MID_GREY_LINEAR * (linear / MID_GREY_LINEAR) ** contrast, 1 / 2.4)
-    lifted = lift + (1 - lift) * encoded
-    luma = (lifted @ weights)[:, None]
-    drifted = luma + saturation * (lifted - luma)
+    encoded, lifted, luma, drifted = _tone(linear, p[3], lift, p[5])
     # ∂ lifted / ∂ p, parameter first (6, N, 3):
     # lifted = lift + (1 - lift) (grey (linear / grey) ** contrast) ** (1 / 2.4)
     per_log_linear = (1 - lift) * contrast / 2.4 * encoded  # ∂ lifted / ∂ ln linear
@@ -354,13 +359,14 @@ def fit_drift(pa: np.ndarray, pb: np.ndarray) -> tuple[np.ndarray, float, float,
     return np.exp(x[:3]), float(np.exp(x[5])), float(np.exp(x[3])), float(x[4])
 
 
-def fit_drift_parameters(pa: np.ndarray, pb: np.ndarray, min_pairs: int = 100
-                         ) -> tuple[np.ndarray, np.ndarray] | None:
+def fit_drift_parameters(pa: np.ndarray, pb: np.ndarray, min_pairs: int = 100,
+                         free: Sequence[int] | None = None) -> tuple[np.ndarray, np.ndarray] | None:
     """:func:`fit_drift` as the parameter vector (6,) (:data:`PARAMETERS`) with its covariance
     (6, 6): the Gauss–Newton estimate (JᵀJ)⁻¹ s², s the normalised median absolute residual, as
     if the pairs were independent (pixels of one surface are not: callers scale it), J the exact
-    Jacobian (:func:`predict_drift_with_jacobian`, which the solver also steps by). None with
-    fewer than ``min_pairs`` pairs or when the fit fails.
+    Jacobian (:func:`predict_drift_with_jacobian`, which the solver also steps by). ``free``:
+    the indices of the parameters fitted (None: all six); the others stay 0, with covariance
+    rows and columns 0. None with fewer than ``min_pairs`` pairs or when the fit fails.
 
     >>> rng = np.random.default_rng(1)
     >>> pa = rng.uniform(0.05, 0.95, (60, 3))
@@ -376,30 +382,37 @@ def fit_drift_parameters(pa: np.ndarray, pb: np.ndarray, min_pairs: int = 100
     step = max(1, len(pa) // FIT_MAX_PIXELS)
     pa, pb = pa[::step], pb[::step]
     light = display_linear(pa).astype(np.float64)
+    free = list(range(6)) if free is None else list(free)
     last: list = []  # (parameters, Jacobian) of the last residual: the solver asks for it next
 
-    def residual(parameters: np.ndarray) -> np.ndarray:
-        drifted, derivatives = _drift_with_jacobian(light, parameters)
-        last[:] = [(parameters.copy(), derivatives)]
+    def full(x: np.ndarray) -> np.ndarray:
+        parameters = np.zeros(6)
+        parameters[free] = x
+        return parameters
+
+    def residual(x: np.ndarray) -> np.ndarray:
+        drifted, derivatives = _drift_with_jacobian(light, full(x))
+        last[:] = [(x.copy(), derivatives[:, free])]
         return (drifted - pb).ravel()
 
-    def jacobian(parameters: np.ndarray) -> np.ndarray:
-        if last and np.array_equal(last[0][0], parameters):
+    def jacobian(x: np.ndarray) -> np.ndarray:
+        if last and np.array_equal(last[0][0], x):
             return last.pop()[1]  # once: the solver scales it in place
-        return _drift_with_jacobian(light, parameters)[1]
+        return _drift_with_jacobian(light, full(x))[1][:, free]
 
     try:
-        result = least_squares(residual, np.zeros(6), jac=jacobian, bounds=FIT_BOUNDS, loss="soft_l1",
-                               f_scale=0.02, x_scale=[0.1, 0.1, 0.1, 0.1, 0.02, 0.1], max_nfev=60)
+        result = least_squares(residual, np.zeros(len(free)), jac=jacobian,
+                               bounds=(FIT_BOUNDS[0][free], FIT_BOUNDS[1][free]), loss="soft_l1", f_scale=0.02,
+                               x_scale=np.array([0.1, 0.1, 0.1, 0.1, 0.02, 0.1])[free], max_nfev=60)
     except (ValueError, np.linalg.LinAlgError):
         return None
     if not np.all(np.isfinite(result.x)):
         return None
-    jacobian = result.jac
     scale = 1.4826 * float(np.median(np.abs(result.fun))) + 1e-4
-    information = jacobian.T @ jacobian
-    covariance = np.linalg.pinv(information + 1e-9 * np.eye(6)) * scale**2
-    return result.x, covariance
+    covariance = np.zeros((6, 6))
+    information = result.jac.T @ result.jac
+    covariance[np.ix_(free, free)] = np.linalg.pinv(information + 1e-9 * np.eye(len(free))) * scale**2
+    return full(result.x), covariance
 
 
 def undo_drift(rgb: np.ndarray, parameters: Sequence[float]) -> np.ndarray:

@@ -30,7 +30,7 @@ agree with several drifts agree by chance). The drift is then fitted on their co
 entry's mean and bands) and must be believable (:func:`~cinegrade.colour.drift.plausible`,
 :data:`PLAUSIBLE`, :data:`MAX_PRIOR_DISTANCE`).
 
-The fit frees only the cone gains and saturation (:func:`fit_gains_saturation`): a few materials
+The fit frees only the cone gains and saturation (:data:`FREE`): a few materials
 lit from other sides cannot tell contrast or lift from their shading, so those are reported
 unknown. Error model: as materials', the fit's covariance (residual floored at
 :data:`RESIDUAL_FLOOR`) inflated by :data:`ERROR_INFLATION` plus a floor per component
@@ -55,7 +55,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cinegrade.colour.adaptation import RGB_TO_LMS
-from cinegrade.colour.drift import FIT_BOUNDS, TO_COMPONENTS, plausible, predict_drift
+from cinegrade.colour.drift import TO_COMPONENTS, fit_drift_parameters, plausible, predict_drift
 from cinegrade.colour.encodings import REC709_LUMA, display_linear
 from cinegrade.evidence.base import (
     UNKNOWN,
@@ -321,47 +321,10 @@ class PaletteEvidence(EvidenceSource):
 FREE = (0, 1, 2, 5)
 
 
-def fit_gains_saturation(pa: np.ndarray, pb: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """The drift (6,) (:data:`~cinegrade.colour.drift.PARAMETERS`; contrast and lift 0) that takes
-    display R'G'B' colours ``pa`` (N, 3) to ``pb`` by :func:`~cinegrade.colour.drift.predict_drift`
-    with only the cone gains and saturation free (:data:`FREE`), by robust least squares (SciPy's
-    trust-region reflective solver, soft-L1 loss of scale 0.02), and the covariance (6, 6) of
-    those four (the rest 0): (JᵀJ)⁻¹ s², s the normalised median absolute residual. None when
-    the fit fails.
-
-    >>> rng = np.random.default_rng(2)
-    >>> pa = rng.uniform(0.1, 0.9, (30, 3))
-    >>> truth = np.array([0.3, 0.2, -0.1, 0.0, 0.0, 0.2])
-    >>> x, covariance = fit_gains_saturation(pa, predict_drift(pa, truth))
-    >>> bool(np.allclose(x, truth, atol=1e-4)), covariance.shape
-    (True, (6, 6))
-    """
-    from scipy.optimize import least_squares
-
-    free = list(FREE)
-
-    def full(x: np.ndarray) -> np.ndarray:
-        parameters = np.zeros(6)
-        parameters[free] = x
-        return parameters
-
-    try:
-        result = least_squares(lambda x: (predict_drift(pa, full(x)) - pb).ravel(), np.zeros(len(free)),
-                               bounds=(FIT_BOUNDS[0][free], FIT_BOUNDS[1][free]), loss="soft_l1",
-                               f_scale=0.02, x_scale=0.1, max_nfev=60)
-    except (ValueError, np.linalg.LinAlgError):
-        return None
-    if not np.all(np.isfinite(result.x)):
-        return None
-    scale = 1.4826 * float(np.median(np.abs(result.fun))) + 1e-4
-    covariance = np.zeros((6, 6))
-    covariance[np.ix_(free, free)] = np.linalg.pinv(result.jac.T @ result.jac) * scale**2
-    return full(result.x), covariance
-
-
 def palette_drift(name: str, pa: np.ndarray, pb: np.ndarray, materials: int) -> PairEvidence | None:
     """:class:`PairEvidence` of the drift fitted on colour pairs ``pa`` → ``pb`` (N, 3) display
-    R'G'B' of matched palette entries (NaN: clipped) by :func:`fit_gains_saturation`,
+    R'G'B' of matched palette entries (NaN: clipped), the cone gains and saturation
+    (:data:`FREE`) fitted by :func:`~cinegrade.colour.drift.fit_drift_parameters`,
     ``materials`` its support: warmth, tint and saturation (exposure, contrast and lift
     unknown, :data:`UNTOLD`); None when fewer than :data:`MIN_PAIRS` are usable or the fit is not a believable
     drift (:func:`~cinegrade.colour.drift.plausible`, :data:`PLAUSIBLE`). Errors:
@@ -370,7 +333,7 @@ def palette_drift(name: str, pa: np.ndarray, pb: np.ndarray, materials: int) -> 
     usable[usable] &= (pa[usable] @ REC709_LUMA > 0.03) & (pb[usable] @ REC709_LUMA > 0.03)
     if usable.sum() < MIN_PAIRS:
         return None
-    fitted = fit_gains_saturation(pa[usable], pb[usable])
+    fitted = fit_drift_parameters(pa[usable], pb[usable], min_pairs=MIN_PAIRS, free=FREE)
     if fitted is None:
         return None
     parameters, covariance = fitted

@@ -24,7 +24,7 @@ from cinegrade.correspondence.align import (
     pooled_shared_pixels,
     shot_features,
 )
-from cinegrade.evidence.base import EvidenceSource, PairEvidence, ShotEvidenceInput, register_source
+from cinegrade.evidence.base import EvidenceSource, PairEvidence, ShotEvidenceInput, fitted_errors, register_source
 
 #: Frame pairs whose shared pixels are pooled.
 MAX_ALIGNMENTS = 3
@@ -92,8 +92,7 @@ class SharedPixelEvidence(EvidenceSource):
             if fitted is None or not plausible(fitted[0]):
                 return None
             parameters, covariance = fitted
-            if PairEvidence.fitted(self.name, parameters, covariance, ERROR_INFLATION, ERROR_FLOOR).error[0] \
-                    > MAX_EXPOSURE_ERROR:
+            if fitted_errors(covariance, ERROR_INFLATION, ERROR_FLOOR)[0] > MAX_EXPOSURE_ERROR:
                 return None  # pixels of one surface fit tightly; a loose fit is of other things
             return PairEvidence.fitted(self.name, parameters, covariance, ERROR_INFLATION, floor,
                                        len(pa), "pixels", f"{len(pa)} {kind}")
