@@ -127,8 +127,9 @@ def test_live_cdl_metadata_says_what_is_live() -> None:
 
 def test_kdenlive_gets_a_live_sop_sat_then_the_look(tmp_path) -> None:
     """Through the Kdenlive adapter a live cdl grade becomes an enabled SOP/Sat with the CDL in
-    frei0r's 0..1 units (slope/20, offset/8 + 0.5, power/20, saturation/10), then Apply LUT with
-    the look alone; without a look, no Apply LUT at all."""
+    frei0r's 0..1 units (slope/20, offset/8 + 0.5, power/20, saturation/10; the offsets carry
+    one code value that makes frei0r's two truncations round, saturation 0.9 running its
+    saturation stage), then Apply LUT with the look alone; without a look, no Apply LUT at all."""
     from cinegrade.otio_plugins import kdenlive_adapter
 
     timeline, clip = _timeline(tmp_path)
@@ -142,7 +143,8 @@ def test_kdenlive_gets_a_live_sop_sat_then_the_look(tmp_path) -> None:
     unit = pytest.approx
     assert "disable" not in sopsat and sopsat["cinegrade:cdl"] == "live"
     assert float(sopsat["rSlope"]) == unit(1.1 / 20, abs=1e-9)
-    assert float(sopsat["bOffset"]) == unit(-0.02 / 8 + 0.5, abs=1e-9)
+    assert float(sopsat["bOffset"]) == unit((-0.02 + 1 / 255) / 8 + 0.5, abs=1e-9)
+    assert sopsat["cinegrade:cdl.bias"] == "frei0r-truncation"
     assert float(sopsat["saturation"]) == unit(0.09, abs=1e-9)
     assert float(sopsat["aSlope"]) == 0.05 and float(sopsat["bPower"]) == unit(1.1 / 20, abs=1e-9)
 
