@@ -16,7 +16,11 @@ Pixels: display-referred Rec.709 R'G'B' float (H, W, 3) in [0, 1].
 
 from __future__ import annotations
 
+import collections
+import functools
+import hashlib
 import math
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -68,6 +72,16 @@ class ShotFeatures:
     descriptors: tuple[np.ndarray, ...]
     width: int
 
+    @functools.cached_property
+    def digest(self) -> str:
+        """Hex SHA-256 of the keypoints, descriptors (dtype, shape, bytes) and width: equal
+        digests, equal features."""
+        digest = hashlib.sha256(f"{self.width} {len(self.keypoints)}".encode())
+        for array in (*self.keypoints, *self.descriptors):
+            digest.update(f"|{array.dtype} {array.shape}|".encode())
+            digest.update(np.ascontiguousarray(array).tobytes())
+        return digest.hexdigest()
+
 
 @dataclass(frozen=True)
 class Alignment:
@@ -114,10 +128,37 @@ def align(a: ShotFeatures, b: ShotFeatures, settings: MeasureSettings = MeasureS
     return found[0] if found else None
 
 
+#: Shot pairs whose :func:`alignments` a process keeps (least recently used dropped first; an
+#: entry is a few hundred bytes a frame pair): a cut's measure, then the same pair's evidence
+#: (:mod:`cinegrade.evidence.pixels`) and its match (:mod:`cinegrade.matching.match`) align the
+#: same features — 11–13 % of the frame pairs of benchmarks/grade.py's check and grade.
+KEPT_ALIGNMENTS = 1024
+_kept: collections.OrderedDict[tuple, tuple[Alignment, ...]] = collections.OrderedDict()
+_kept_lock = threading.Lock()
+
+
 def alignments(a: ShotFeatures, b: ShotFeatures, settings: MeasureSettings = MeasureSettings()
                ) -> list[Alignment]:
     """Every frame pair's similarity transform with enough inliers, best supported first
-    (features of both shots from the same detector)."""
+    (features of both shots from the same detector). A pure function of its arguments (RANSAC
+    seeded per frame pair), so the last :data:`KEPT_ALIGNMENTS` shot pairs' are kept by the
+    features' :attr:`~ShotFeatures.digest` and given again."""
+    key = (a.digest, b.digest, settings)
+    with _kept_lock:
+        found = _kept.get(key)
+        if found is not None:
+            _kept.move_to_end(key)
+            return list(found)
+    found = tuple(_alignments(a, b, settings))
+    with _kept_lock:
+        _kept[key] = found
+        while len(_kept) > KEPT_ALIGNMENTS:
+            _kept.popitem(last=False)
+    return list(found)
+
+
+def _alignments(a: ShotFeatures, b: ShotFeatures, settings: MeasureSettings) -> list[Alignment]:
+    """:func:`alignments`, made."""
     detector = DETECTORS[settings.detector]
     found: list[Alignment] = []
     residual = max(1.0, settings.residual * max(a.width, 1))
@@ -140,6 +181,30 @@ def alignments(a: ShotFeatures, b: ShotFeatures, settings: MeasureSettings = Mea
             found.append(Alignment(ia, ib, tuple(tuple(float(v) for v in row) for row in matrix),
                                    count, len(pairs)))
     return sorted(found, key=lambda alignment: -alignment.inliers)
+
+
+def nearest_neighbours(query: np.ndarray, train: np.ndarray, k: int, norm: int,
+                       mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` nearest rows of ``train`` (M, D) to each row of ``query`` (N, D) under OpenCV's
+    ``norm`` (``cv2.NORM_HAMMING`` on uint8 rows, ``cv2.NORM_L2`` on float32), nearest first,
+    as ``cv2.BFMatcher(norm).knnMatch(query, train, k, mask)`` finds them (the same
+    ``cv2.batchDistance`` call, ties to the lower index) but as arrays: distances (N, k)
+    (int32 for Hamming, float32 otherwise) and indices (N, k) int32, -1 where fewer than ``k``
+    rows are (unmasked). ``mask`` (N, M) uint8: the pairs considered, the others not computed."""
+    import cv2
+
+    dtype = cv2.CV_32S if norm in (cv2.NORM_HAMMING, cv2.NORM_HAMMING2) else cv2.CV_32F
+    if len(query) == 0 or len(train) == 0:
+        return (np.zeros((len(query), k), np.int32 if dtype == cv2.CV_32S else np.float32),
+                np.full((len(query), k), -1, np.int32))
+    options = {} if mask is None else {"mask": mask}
+    distance, index = cv2.batchDistance(query, train, dtype, normType=norm, K=k, **options)
+    if index.shape[1] < k:  # OpenCV gives min(k, M) columns
+        missing = k - index.shape[1]
+        distance = np.pad(distance, ((0, 0), (0, missing)), constant_values=np.iinfo(np.int32).max
+                          if distance.dtype == np.int32 else np.finfo(np.float32).max)
+        index = np.pad(index, ((0, 0), (0, missing)), constant_values=-1)
+    return distance, index
 
 
 class OpenCVORB:
@@ -166,16 +231,21 @@ class OpenCVORB:
 
     @staticmethod
     def match(da: np.ndarray, db: np.ndarray, ratio: float = 0.85) -> np.ndarray:
-        """(K, 2) index pairs (into A, into B): mutual nearest neighbours passing the ratio test."""
+        """(K, 2) index pairs (into A, into B): mutual nearest neighbours passing the ratio test,
+        in A's order. The nearest neighbours are ``cv2.BFMatcher(NORM_HAMMING).knnMatch``'s
+        (:func:`nearest_neighbours`); B's own nearest in A is searched only for the B keypoints
+        A's ratio test chose (a row's nearest neighbour does not depend on the other rows)."""
         import cv2
 
-        matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
-        forward = matcher.knnMatch(da, db, k=2)
-        backward = {m[0].queryIdx: m[0].trainIdx for m in matcher.knnMatch(db, da, k=1) if m}
-        pairs = [(m[0].queryIdx, m[0].trainIdx) for m in forward
-                 if len(m) == 2 and m[0].distance < ratio * m[1].distance
-                 and backward.get(m[0].trainIdx) == m[0].queryIdx]
-        return np.array(pairs, dtype=np.int64).reshape(-1, 2)
+        distance, index = nearest_neighbours(da, db, 2, cv2.NORM_HAMMING)
+        distance = distance.astype(np.float64)
+        chosen = np.flatnonzero((index[:, 1] >= 0) & (distance[:, 0] < ratio * distance[:, 1]))
+        if not len(chosen):
+            return np.zeros((0, 2), np.int64)
+        targets, target_of = np.unique(index[chosen, 0], return_inverse=True)
+        _, back = nearest_neighbours(np.ascontiguousarray(db[targets]), da, 1, cv2.NORM_HAMMING)
+        mutual = chosen[back[target_of.ravel(), 0] == chosen]
+        return np.stack([mutual, index[mutual, 0]], axis=1).astype(np.int64)
 
     @staticmethod
     def similarity(source: np.ndarray, target: np.ndarray, residual: float
@@ -302,15 +372,15 @@ def shared_pixels(frame_a: np.ndarray, frame_b: np.ndarray, matrix: np.ndarray,
     b = _blur(b, 1.0 + 0.6 * max(0.0, 1.0 / scale - 1.0))
     warped = warp(b, ProjectiveTransform(matrix=matrix).inverse, output_shape=a.shape[:2],
                   order=1, mode="constant", cval=-1.0, preserve_range=True).astype(np.float32)
-    inside = binary_erosion(warped.min(axis=-1) >= 0, iterations=3)
+    inside = binary_erosion(channel_min(warped) >= 0, iterations=3)
     overlap = float(inside.mean())
     if overlap < settings.min_overlap:
         return None
     luma_a, luma_w = _luma(a), _luma(warped)
     gradient = np.hypot(sobel(luma_a, 0), sobel(luma_a, 1))
     flat = gradient <= np.quantile(gradient[inside], 0.5)
-    clipped = (a.max(axis=-1) >= 0.95) | (warped.max(axis=-1) >= 0.95)
-    dark = (a.min(axis=-1) <= 0.04) | (warped.min(axis=-1) <= 0.04)
+    clipped = (channel_max(a) >= 0.95) | (channel_max(warped) >= 0.95)
+    dark = (channel_min(a) <= 0.04) | (channel_min(warped) <= 0.04)
     agree, textured = _agree(luma_a, luma_w)
     structure = inside & textured
     agreement = float((agree & structure).sum() / structure.sum()) if structure.sum() >= 200 else 1.0
@@ -320,6 +390,21 @@ def shared_pixels(frame_a: np.ndarray, frame_b: np.ndarray, matrix: np.ndarray,
     if usable.sum() < 200:
         return None
     return a[usable].astype(np.float64), warped[usable].astype(np.float64), overlap, agreement
+
+
+def channel_min(rgb: np.ndarray) -> np.ndarray:
+    """``rgb.min(axis=-1)`` of an image (H, W, 3), any dtype, the same values channel by
+    channel: numpy's reduction over a short last axis is ~9× slower.
+
+    >>> channel_min(np.array([[[0.5, 0.2, 0.9]]])).tolist()
+    [[0.2]]
+    """
+    return np.minimum(np.minimum(rgb[..., 0], rgb[..., 1]), rgb[..., 2])
+
+
+def channel_max(rgb: np.ndarray) -> np.ndarray:
+    """``rgb.max(axis=-1)`` of an image (H, W, 3), channel by channel (see :func:`channel_min`)."""
+    return np.maximum(np.maximum(rgb[..., 0], rgb[..., 1]), rgb[..., 2])
 
 
 def _agree(luma_a: np.ndarray, luma_b: np.ndarray, size: int = 7,

@@ -68,6 +68,7 @@ import numpy as np
 from cinegrade.colour.adaptation import RGB_TO_LMS
 from cinegrade.colour.drift import TO_COMPONENTS, fit_drift_parameters, plausible, predict_drift
 from cinegrade.colour.encodings import REC709_LUMA, display_linear
+from cinegrade.correspondence.align import channel_max, channel_min
 from cinegrade.evidence.base import EvidenceSource, PairEvidence, ShotEvidenceInput, register_source
 
 #: Widths (pixels) each frame is segmented at: a √2 pyramid from half the 320 px view, so levels
@@ -268,7 +269,7 @@ def frame_regions(frame8: np.ndarray) -> tuple[LevelRegions, ...]:
     """The regions of a display-referred Rec.709 frame (H, W, 3) uint8 at every level of
     :data:`LEVEL_WIDTHS` (finest first)."""
     linear = display_linear(frame8.astype(np.float32) / 255)
-    clipped = ((frame8.max(axis=-1) >= 254) | (frame8.min(axis=-1) <= 1)).astype(np.float32)
+    clipped = ((channel_max(frame8) >= 254) | (channel_min(frame8) <= 1)).astype(np.float32)
     return tuple(level_regions(linear, clipped, width) for width in LEVEL_WIDTHS)
 
 
