@@ -153,6 +153,55 @@ def _evidence_of(value: list[dict]) -> list[PairEvidence]:
             for e in value]
 
 
+@dataclasses.dataclass(frozen=True)
+class _ScenePlan:
+    """One scene's work: its pairs, their cache keys, the evidence the cache holds, the pairs
+    to compare and the shots to describe for them."""
+
+    scene: str
+    members: tuple[int, ...]
+    anchor: int
+    pairs: tuple[tuple[int, int], ...]
+    keys: Mapping[tuple[int, int], str]
+    known: Mapping[tuple[int, int], list[PairEvidence]]
+    todo: tuple[tuple[int, int], ...]
+    needed: tuple[int, ...]
+
+
+def _plan(members: Sequence[int], anchor: int, inputs: Mapping[int, ShotEvidenceInput],
+          sources: Sequence[str], cache, scene: str = "") -> _ScenePlan:
+    pairs = scene_pairs(members, anchor)
+    keys: dict[tuple[int, int], str] = {}
+    known: dict[tuple[int, int], list[PairEvidence]] = {}
+    if cache is not None:
+        digests = {i: input_digest(inputs[i]) for i in sorted({i for pair in pairs for i in pair})}
+        for a, b in pairs:
+            keys[(a, b)] = _evidence_key(digests[a], digests[b], sources)
+            value = cache.get_json(keys[(a, b)])
+            if value is not None:
+                known[(a, b)] = _evidence_of(value)
+    todo = tuple(pair for pair in pairs if pair not in known)
+    return _ScenePlan(scene, tuple(members), anchor, tuple(pairs), keys, known, todo,
+                      tuple(sorted({i for pair in todo for i in pair})))
+
+
+def _run(executor: concurrent.futures.Executor | None, function, *arguments) -> list:
+    """``function`` over ``arguments`` (as ``map``): results at once without an executor, else
+    futures."""
+    if executor is None:
+        return list(map(function, *arguments))
+    return [executor.submit(function, *call) for call in zip(*arguments)]
+
+
+def _results(values: list, executor: concurrent.futures.Executor | None) -> list:
+    """What :func:`_run` gave, as results."""
+    return values if executor is None else [future.result() for future in values]
+
+
+def _describe(plan: _ScenePlan, inputs, sources, executor) -> list:
+    return _run(executor, describe_shot, [inputs[i] for i in plan.needed], [sources] * len(plan.needed))
+
+
 def scene_evidence(inputs: Mapping[int, ShotEvidenceInput], scenes: Mapping[int, str],
                    references: Mapping[str, int | None], sources: Sequence[str] | None = None,
                    executor: concurrent.futures.Executor | None = None, prior=PRIOR_ERROR,
@@ -173,40 +222,25 @@ def scene_evidence(inputs: Mapping[int, ShotEvidenceInput], scenes: Mapping[int,
         by_scene.setdefault(scenes[index], []).append(index)
     anchors = {scene: references.get(scene) if references.get(scene) in members else members[0]
                for scene, members in by_scene.items()}
+    plans = [_plan(members, anchors[scene], inputs, sources, cache, scene)
+             for scene, members in by_scene.items() if len(members) >= 2]
     evidence: dict[tuple[int, int], list[PairEvidence]] = {}
     solutions: dict[str, SceneSolution] = {}
-    for scene, members in by_scene.items():  # one scene's descriptions in memory at a time
-        if len(members) < 2:
-            continue
-        pairs = scene_pairs(members, anchors[scene])
-        keys: dict[tuple[int, int], str] = {}
-        known: dict[tuple[int, int], list[PairEvidence]] = {}
-        if cache is not None:
-            digests = {i: input_digest(inputs[i]) for i in sorted({i for pair in pairs for i in pair})}
-            for a, b in pairs:
-                keys[(a, b)] = _evidence_key(digests[a], digests[b], sources)
-                value = cache.get_json(keys[(a, b)])
-                if value is not None:
-                    known[(a, b)] = _evidence_of(value)
-        todo = [pair for pair in pairs if pair not in known]
-        needed = sorted({i for pair in todo for i in pair})
-        shots = [inputs[i] for i in needed]
-        if executor is None:
-            described = [describe_shot(shot, sources) for shot in shots]
-        else:
-            described = list(executor.map(describe_shot, shots, [sources] * len(shots)))
-        descriptions = dict(zip(needed, described))
-        arguments = ([descriptions[a] for a, _ in todo], [descriptions[b] for _, b in todo],
-                     [sources] * len(todo))
-        if executor is None:
-            compared = list(map(compare_shots, *arguments))
-        else:
-            compared = list(executor.map(compare_shots, *arguments))
-        del descriptions, described, arguments
-        for pair, found in zip(todo, compared):
+    # two scenes' descriptions in memory at most: the next scene's shots are described while
+    # this scene's pairs are compared and it is solved (no pool idle between scenes)
+    described = _describe(plans[0], inputs, sources, executor) if plans else []
+    for number, plan in enumerate(plans):
+        descriptions = dict(zip(plan.needed, _results(described, executor)))
+        compared = _run(executor, compare_shots, [descriptions[a] for a, _ in plan.todo],
+                        [descriptions[b] for _, b in plan.todo], [sources] * len(plan.todo))
+        del descriptions
+        described = _describe(plans[number + 1], inputs, sources, executor) \
+            if number + 1 < len(plans) else []
+        known = dict(plan.known)
+        for pair, found in zip(plan.todo, _results(compared, executor)):
             known[pair] = found
-            if pair in keys:
-                cache.put_json(keys[pair], _evidence_json(found))
-        evidence.update({pair: known[pair] for pair in pairs if known[pair]})
-        solutions[scene] = solve_scene(members, anchors[scene], evidence, prior=prior)
+            if pair in plan.keys:
+                cache.put_json(plan.keys[pair], _evidence_json(found))
+        evidence.update({pair: known[pair] for pair in plan.pairs if known[pair]})
+        solutions[plan.scene] = solve_scene(plan.members, plan.anchor, evidence, prior=prior)
     return evidence, solutions
