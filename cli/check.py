@@ -144,7 +144,7 @@ def warning_table(warnings, shots: int, cuts: int) -> str:
              for row in rows]
     errors = sum(1 for w in warnings if w.severity == "error")
     infos = sum(1 for w in warnings if w.severity == "info")
-    lines.append(f"{len(warnings) - infos} warnings ({errors} errors) and {infos} uncertain "
+    lines.append(f"{len(warnings) - infos} warnings ({errors} error{'s' * (errors != 1)}) and {infos} uncertain "
                  f"findings (info) in {shots} shots, {cuts} cuts")
     return "\n".join(lines)
 

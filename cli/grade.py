@@ -108,7 +108,8 @@ def grade_table(shots, grades) -> str:
     rows = [("CLIP", "SCENE", "REFERENCE", "EVIDENCE", "CONF", "EXPOSURE", "WB", "SAT", "LOOK",
              "ALONG THE SHOT")]
     held = 0
-    uncertain = unmatched = 0
+    uncertain = 0
+    unmatched: list[str] = []
     for shot in shots:
         grade = grades[shot.index]
         m = grade.match
@@ -123,7 +124,8 @@ def grade_table(shots, grades) -> str:
                      + (" (uncertain)" if m.uncertain else ""), f"{m.confidence:.2f}",
                      f"{-s['exposure_stops'] * applied:+.2f} EV", f"{-s['mired'] * applied:+.0f} mired",
                      f"x{s['saturation'] ** -applied:.2f}")
-            unmatched += m.evidence == "none"
+            if m.evidence == "none":
+                unmatched.append(f"{shot.clip_name} ({shot.media_path or shot.media_url or 'no media'})")
             uncertain += m.uncertain and m.evidence != "none"
         look = "-" if grade.look is None else f"{os.path.basename(grade.look)} {grade.look_strength:g}"
         along = f"{len(grade.keyframes)} keyframes" if grade.keyframes else "-"
@@ -138,8 +140,9 @@ def grade_table(shots, grades) -> str:
         lines.append(f"{held} shot(s) drift along their length: each held to its start by CDL "
                      "keyframes (Kdenlive: a SOP/Sat with keyframes)")
     if unmatched:
-        lines.append(f"{unmatched} shot(s) not matched: no readable media or statistics "
-                     "(their reference or they themselves), so no correction")
+        named = ", ".join(unmatched[:3]) + (f" and {len(unmatched) - 3} more" if len(unmatched) > 3 else "")
+        lines.append(f"{len(unmatched)} shot(s) not matched: no readable media or statistics "
+                     f"(their reference or they themselves), so no correction: {named}")
     return "\n".join(lines)
 
 

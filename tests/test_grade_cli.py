@@ -217,3 +217,17 @@ def test_graded_report_checks_the_graded_frames(scene_set, tmp_path) -> None:
     assert min(thumbnails) > 40, thumbnails  # mid-toned photographs, not empty frames
     # framings of one photograph align after the grade as before it: no cut judged blind
     assert "share no matched content" not in page
+
+
+def test_grade_names_the_shots_it_could_not_match(scene_set, tmp_path) -> None:
+    """A clip whose media is gone is left ungraded, and the table says which clip and file."""
+    timeline = otio.adapters.read_from_file(str(scene_set.timeline_path))
+    clip = next(c for c in timeline.find_clips() if c.name == "coffee-02-pan")
+    gone = tmp_path / "gone.mp4"
+    clip.media_reference = otio.schema.ExternalReference(target_url=str(gone),
+                                                         available_range=clip.media_reference.available_range)
+    cut = tmp_path / "cut.otio"
+    otio.adapters.write_to_file(timeline, str(cut))
+    result = run("match", str(cut), "-o", str(tmp_path / "matched.otio"))
+    line = next(x for x in result.output.splitlines() if "not matched" in x)
+    assert "coffee-02-pan" in line and "gone.mp4" in line, line

@@ -254,7 +254,7 @@ def render_report(result, title: str = "continuity check",
            f"<style>{_STYLE}</style></head><body>",
            f"<h1>cinegrade continuity check: {html.escape(title)}</h1>",
            f'<p class="summary">{len(result.shots)} shots, {len(result.cuts)} cuts within '
-           f"scenes, {len(result.warnings) - infos} warnings ({errors} errors), {infos} uncertain "
+           f"scenes, {len(result.warnings) - infos} warnings ({errors} error{'s' * (errors != 1)}), {infos} uncertain "
            "findings (info: cuts without shared content, judged on whole frames).</p>",
            "<h2>Shots</h2>", '<div class="strip">']
     scene = object()
