@@ -89,6 +89,10 @@ TARGETS = {
     "contrast_jump": ("contrast", math.log(1.12), ContrastJump()),
     "black_level_jump": ("lift", 0.03, BlackLevelJump()),
 }
+#: rule → the cut measure's field (``CutMeasure.to_json``) it reads
+FIELDS = {"exposure_jump": "exposure_stops", "white_balance_jump": "mired",
+          "saturation_jump": "saturation_ratio", "contrast_jump": "contrast_ratio",
+          "black_level_jump": "black_level"}
 #: Flicker sets: every other shot flickers with σ in [FLICKER, 1.5 FLICKER] stops.
 FLICKER = 0.03
 CASES = ("framings", "real-video", "real-cuts", "multiangle")
@@ -212,14 +216,25 @@ def labelled(records: list, rule: str) -> tuple[list, list]:
             [r for r in records if abs(r["true"][rule]) < target / 3])
 
 
+def measured(record: dict, rule: str) -> bool:
+    """Whether the cut has a measure of the rule's quantity at all: aligned, or measured across
+    content with a finite error (a cut whose shots nothing links has none: no rule can warn)."""
+    if record["aligned"]:
+        return True
+    error = (record["measured"].get("errors") or {}).get(FIELDS[rule])
+    return error is not None and math.isfinite(error)
+
+
 def detection_table(title: str, records: list) -> dict:
     """Print and return, per rule, recall on drifted cuts and false alarms on undrifted ones,
     warnings and errors counted as detections, ``info`` findings apart, and the whole-frame
-    anchor's."""
+    anchor's; and how many drifted cuts were measured at all (:func:`measured`: the ceiling of
+    recall)."""
     aligned = sum(r["aligned"] for r in records)
     print(f"\n{title}: {len(records)} cuts, {aligned} aligned")
     print(f"  {'rule':20s} {'recall (warn/error)':>22s} {'info on drifted':>22s}"
-          f" {'false alarms':>22s} {'info on undrifted':>22s}   anchor recall / false alarms")
+          f" {'false alarms':>22s} {'info on undrifted':>22s}   anchor recall / false alarms"
+          f"   drifted measured at all")
     figures: dict = {"cuts": len(records), "aligned": aligned, "rules": {}}
     for rule in TARGETS:
         hit, quiet = labelled(records, rule)
@@ -228,11 +243,12 @@ def detection_table(title: str, records: list) -> dict:
                   "false_alarms": share(sum(rule in r["flagged"] for r in quiet), len(quiet)),
                   "info_on_undrifted": share(sum(rule in r["info"] for r in quiet), len(quiet)),
                   "anchor_recall": share(sum(rule in r["anchor"] for r in hit), len(hit)),
-                  "anchor_false_alarms": share(sum(rule in r["anchor"] for r in quiet), len(quiet))}
+                  "anchor_false_alarms": share(sum(rule in r["anchor"] for r in quiet), len(quiet)),
+                  "measured_drifted": share(sum(measured(r, rule) for r in hit), len(hit))}
         figures["rules"][rule] = counts
         shown = [rate(c["hits"], c["total"]) for c in counts.values()]
         print(f"  {rule:20s} {shown[0]:>22s} {shown[1]:>22s} {shown[2]:>22s} {shown[3]:>22s}"
-              f"   {shown[4]} / {shown[5]}")
+              f"   {shown[4]} / {shown[5]}   {shown[6]}")
     return figures
 
 
