@@ -208,3 +208,21 @@ def test_rendered_scene_pairs_each_character_across_angles():
     evidence = source.compare(shots["ots-a"], source.describe(ShotEvidenceInput((drifted,) * 3)))
     found = np.asarray(evidence.drift)[SEEN]
     assert np.all(np.abs(found - np.asarray(components)[SEEN]) <= 2 * np.asarray(evidence.error)[SEEN]), found
+
+
+@pytest.mark.parametrize("photo, size", [("astronaut", 640), ("astronaut", 320), ("rocket", 640),
+                                         ("coffee", 640), ("chelsea", 640)])
+def test_the_cnn_prescreen_keeps_every_face_the_cascades_find(photo, size, monkeypatch):
+    """libfacedetection's CNN decides which frames the Haar cascades search: the astronaut's face
+    passes at 640 and 320 px, the faceless photographs (a rocket, coffee, a cat) do not, and
+    what is found is what the cascades alone find."""
+    from PIL import Image
+
+    from cinegrade.evidence import faces
+
+    image = getattr(data, photo)()
+    frame = np.asarray(Image.fromarray(image).resize((size, round(image.shape[0] * size / image.shape[1]))))
+    assert faces.may_hold_faces(frame) == (photo == "astronaut")
+    found = faces.detect_faces(frame)
+    monkeypatch.setattr(faces, "may_hold_faces", lambda frame8: True)
+    assert found == faces.detect_faces(frame)
