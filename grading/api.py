@@ -281,6 +281,7 @@ def check_timeline(timeline: str | os.PathLike, *, settings=None, scene_by: str 
     from cinegrade.continuity.rules import ContinuitySettings
     from cinegrade.continuity.run import run_continuity
     from cinegrade.media.probe import probe_shots
+    from cinegrade.timeline.effects import clip_grade
     from cinegrade.timeline.scenes import SCENE_GROUPINGS
     from cinegrade.timeline.shots import shots_from_timeline
 
@@ -293,6 +294,10 @@ def check_timeline(timeline: str | os.PathLike, *, settings=None, scene_by: str 
         _refuse_input_as_output(timeline, output)
     loaded, _ = _load(timeline, reading, on_note)
     shots = tuple(s for s in shots_from_timeline(loaded, timeline) if s.enabled)
+    graded = sum(1 for clip in loaded.find_clips() if clip_grade(clip))
+    if graded and on_note is not None:
+        on_note(f"{graded} clip(s) carry cinegrade's grade: check measures their media as they are, "
+                "without it (the check of the graded result is grade's --report)")
     probes = probe_shots(shots, work.cache())
     # every shot is counted once for its statistics and views, and once along its length
     with work.progress_of(len(shots) * (2 if within_shot else 1), "checking") as progress, \

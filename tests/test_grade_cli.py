@@ -231,3 +231,21 @@ def test_grade_names_the_shots_it_could_not_match(scene_set, tmp_path) -> None:
     result = run("match", str(cut), "-o", str(tmp_path / "matched.otio"))
     line = next(x for x in result.output.splitlines() if "not matched" in x)
     assert "coffee-02-pan" in line and "gone.mp4" in line, line
+
+
+def test_check_of_a_graded_timeline_says_it_measures_without_the_grades(scene_set, tmp_path) -> None:
+    """``check`` on a graded timeline measures the media as they are; it says so on stderr, once."""
+    import cinegrade
+
+    graded = tmp_path / "matched.otio"
+    run("match", str(scene_set.timeline_path), "-o", str(graded))
+    notes: list[str] = []
+    cinegrade.check_timeline(graded, within_shot=False, evidence=[], on_note=notes.append,
+                             work=cinegrade.ShotWork(jobs=1, cache_dir=tmp_path / "cache"))
+    said = [n for n in notes if "carry cinegrade's grade" in n]
+    carrying = sum(1 for clip in otio.adapters.read_from_file(str(graded)).find_clips() if clip_grade(clip))
+    assert carrying >= 1 and len(said) == 1 and said[0].startswith(f"{carrying} clip(s)"), notes
+    notes.clear()
+    cinegrade.check_timeline(scene_set.timeline_path, within_shot=False, evidence=[], on_note=notes.append,
+                             work=cinegrade.ShotWork(jobs=1, cache_dir=tmp_path / "cache"))
+    assert not [n for n in notes if "carry cinegrade's grade" in n]
