@@ -89,10 +89,6 @@ TARGETS = {
     "contrast_jump": ("contrast", math.log(1.12), ContrastJump()),
     "black_level_jump": ("lift", 0.03, BlackLevelJump()),
 }
-#: rule → the cut measure's field (``CutMeasure.to_json``) it reads
-FIELDS = {"exposure_jump": "exposure_stops", "white_balance_jump": "mired",
-          "saturation_jump": "saturation_ratio", "contrast_jump": "contrast_ratio",
-          "black_level_jump": "black_level"}
 #: Flicker sets: every other shot flickers with σ in [FLICKER, 1.5 FLICKER] stops.
 FLICKER = 0.03
 CASES = ("framings", "real-video", "real-cuts", "multiangle")
@@ -221,7 +217,7 @@ def measured(record: dict, rule: str) -> bool:
     content with a finite error (a cut whose shots nothing links has none: no rule can warn)."""
     if record["aligned"]:
         return True
-    error = (record["measured"].get("errors") or {}).get(FIELDS[rule])
+    error = (record["measured"].get("errors") or {}).get(TARGETS[rule][2].field)
     return error is not None and math.isfinite(error)
 
 

@@ -269,8 +269,13 @@ def frame_regions(frame8: np.ndarray) -> tuple[LevelRegions, ...]:
     """The regions of a display-referred Rec.709 frame (H, W, 3) uint8 at every level of
     :data:`LEVEL_WIDTHS` (finest first)."""
     linear = display_linear(frame8.astype(np.float32) / 255)
-    clipped = ((channel_max(frame8) >= 254) | (channel_min(frame8) <= 1)).astype(np.float32)
-    return tuple(level_regions(linear, clipped, width) for width in LEVEL_WIDTHS)
+    return tuple(level_regions(linear, clipped_codes(frame8), width) for width in LEVEL_WIDTHS)
+
+
+def clipped_codes(frame8: np.ndarray) -> np.ndarray:
+    """1.0 where a pixel of a uint8 frame (H, W, 3) has a channel at 254 or more or at 1 or less
+    (clipped: its colour is not the surface's), else 0.0; (H, W) float32."""
+    return ((channel_max(frame8) >= 254) | (channel_min(frame8) <= 1)).astype(np.float32)
 
 
 def _by_region(values: np.ndarray, edges: np.ndarray, count: int, reduce: np.ufunc) -> np.ndarray:

@@ -65,7 +65,7 @@ from cinegrade.evidence.base import (
     fitted_covariance,
     register_source,
 )
-from cinegrade.evidence.materials import BANDS, level_regions, log_opponent
+from cinegrade.evidence.materials import BANDS, clipped_codes, level_regions, log_opponent
 from cinegrade.evidence.scene import PRIOR_ERROR
 
 #: Widths (pixels) each frame is segmented at (levels of materials' √2 pyramid): a surface at
@@ -168,7 +168,7 @@ def shot_palette(frames8: tuple[np.ndarray, ...] | list[np.ndarray]) -> ShotPale
     views = len(frames8) * len(LEVEL_WIDTHS)
     for frame8 in frames8:
         linear = _LIGHT_OF_CODE[frame8]
-        clipped = ((frame8.max(axis=-1) >= 254) | (frame8.min(axis=-1) <= 1)).astype(np.float32)
+        clipped = clipped_codes(frame8)
         for width in LEVEL_WIDTHS:
             regions = level_regions(linear, clipped, width)
             colours.append(regions.colours)

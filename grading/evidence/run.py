@@ -168,8 +168,8 @@ class _ScenePlan:
     needed: tuple[int, ...]
 
 
-def _plan(members: Sequence[int], anchor: int, inputs: Mapping[int, ShotEvidenceInput],
-          sources: Sequence[str], cache, scene: str = "") -> _ScenePlan:
+def _plan(scene: str, members: Sequence[int], anchor: int, inputs: Mapping[int, ShotEvidenceInput],
+          sources: Sequence[str], cache) -> _ScenePlan:
     pairs = scene_pairs(members, anchor)
     keys: dict[tuple[int, int], str] = {}
     known: dict[tuple[int, int], list[PairEvidence]] = {}
@@ -222,7 +222,7 @@ def scene_evidence(inputs: Mapping[int, ShotEvidenceInput], scenes: Mapping[int,
         by_scene.setdefault(scenes[index], []).append(index)
     anchors = {scene: references.get(scene) if references.get(scene) in members else members[0]
                for scene, members in by_scene.items()}
-    plans = [_plan(members, anchors[scene], inputs, sources, cache, scene)
+    plans = [_plan(scene, members, anchors[scene], inputs, sources, cache)
              for scene, members in by_scene.items() if len(members) >= 2]
     evidence: dict[tuple[int, int], list[PairEvidence]] = {}
     solutions: dict[str, SceneSolution] = {}
