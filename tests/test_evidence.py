@@ -177,6 +177,22 @@ def test_scene_evidence_solves_a_scene_of_reframings_and_a_close_up():
     assert abs(drift[0] + components_of(DRIFT)[0]) <= 3 * error[0]
 
 
+def test_more_shots_read_on_their_own_do_not_make_a_cut_surer():
+    """The colour of each shot's light is one reading per shot: five shots of one scene give ten
+    pairs but five readings, so a cut between two of them is no better known than the two shots'
+    own pair says (counted as independent pairs, it read √(5/2) surer, and one shot whose
+    content looks warm was flagged sure on both its cuts: the demo's bikes montage)."""
+    frames = [_shot(name, (0.5, 0.5, 1.0)) for name in ("chelsea", "coffee", "astronaut", "rocket", "motorcycle_left")]
+    source = evidence_source("light-colour")
+    assert source.per_shot
+    pair = source.compare(source.describe(frames[0]), source.describe(frames[1]))
+    for count in (2, 5):
+        inputs = dict(enumerate(frames[:count]))
+        _, solutions = scene_evidence(inputs, dict.fromkeys(inputs, "s"), {"s": 0}, ("light-colour",), prior=None)
+        warmth_error = solutions["s"].difference(0, 1)[1][1]
+        assert warmth_error >= 0.85 * pair.error[1], (count, warmth_error, pair.error[1])
+
+
 def test_a_scene_measure_warns_only_when_the_evidence_is_sure():
     sure = measure_from_scene([0.6, 0, 0, 0, 0, 0], [0.1] + [UNKNOWN] * 5, ["faces"])
     unsure = measure_from_scene([0.6, 0, 0, 0, 0, 0], [0.5] + [UNKNOWN] * 5, ["light-colour"])

@@ -186,6 +186,11 @@ class EvidenceSource:
     #: sources of one family see the same thing (e.g. pixels through one alignment or another):
     #: of their evidence on a pair only the strongest counts (None: the source's own name)
     family: ClassVar[str | None] = None
+    #: True when :meth:`compare` differences a reading each shot has on its own (its black floor,
+    #: the colour of its light, a character's skin): every pair a shot is in then shares that
+    #: shot's error, and the scene's solve must not count them as independent
+    #: (:func:`cinegrade.evidence.scene.solve_scene`'s ``per_shot``)
+    per_shot: ClassVar[bool] = False
     #: bump when what :meth:`describe` returns changes (cache keys carry it)
     version: ClassVar[int] = 1
 

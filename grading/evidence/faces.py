@@ -606,6 +606,7 @@ class FaceEvidence(EvidenceSource):
 
     name = "faces"
     version = 3
+    per_shot = True
 
     def describe(self, shot: ShotEvidenceInput) -> FaceDescription | None:
         description = describe_faces(shot.frames8, shot.face_boxes)

@@ -145,6 +145,7 @@ class BlackLevelSource(EvidenceSource):
     """The lift between two shots from their black floors (:func:`black_level`): lift only."""
 
     name = "black-level"
+    per_shot = True
 
     def describe(self, shot: ShotEvidenceInput) -> BlackLevel | None:
         return black_level(shot.frames8)
@@ -314,6 +315,7 @@ class LightColourSource(EvidenceSource):
     exposure, contrast, lift and saturation unknown."""
 
     name = "light-colour"
+    per_shot = True
 
     def describe(self, shot: ShotEvidenceInput) -> LightColour | None:
         return light_colour(shot.frames8, shot.stats)
@@ -372,6 +374,7 @@ class ToneSource(EvidenceSource):
     with the large errors that different framing gives them."""
 
     name = "tone"
+    per_shot = True
 
     def describe(self, shot: ShotEvidenceInput) -> Tone | None:
         return tone(shot.frames8, shot.stats)

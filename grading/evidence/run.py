@@ -215,8 +215,7 @@ def scene_evidence(inputs: Mapping[int, ShotEvidenceInput], scenes: Mapping[int,
     (scenes with one shot are left out). :class:`~cinegrade.errors.ChoiceError` (field
     ``evidence``) for an unknown source."""
     sources = tuple(default_sources() if sources is None else sources)
-    for name in sources:
-        evidence_source(name)
+    per_shot = {name for name in sources if evidence_source(name).per_shot}
     by_scene: dict[str, list[int]] = {}
     for index in inputs:
         by_scene.setdefault(scenes[index], []).append(index)
@@ -242,5 +241,6 @@ def scene_evidence(inputs: Mapping[int, ShotEvidenceInput], scenes: Mapping[int,
             if pair in plan.keys:
                 cache.put_json(plan.keys[pair], _evidence_json(found))
         evidence.update({pair: known[pair] for pair in plan.pairs if known[pair]})
-        solutions[plan.scene] = solve_scene(plan.members, plan.anchor, evidence, prior=prior)
+        solutions[plan.scene] = solve_scene(plan.members, plan.anchor, evidence, prior=prior,
+                                            per_shot=per_shot)
     return evidence, solutions

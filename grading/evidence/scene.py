@@ -14,7 +14,16 @@ The six components (:data:`cinegrade.colour.drift.COMPONENTS`) are solved togeth
 evidence carries the correlation of its errors (:attr:`~cinegrade.evidence.base.PairEvidence.
 correlation`: a fit on a narrow range of colours pins exposure and contrast together, not each),
 so each pair weighs in by its full information matrix. The Cauchy weights are per pair, on its
-Mahalanobis residual per component it informs. A Gaussian prior on each shot's drift
+Mahalanobis residual per component it informs.
+
+Some sources difference a reading each shot has on its own (the colour of its light, its black
+floor, a character's skin: :attr:`~cinegrade.evidence.base.EvidenceSource.per_shot`). Their
+n(n − 1)/2 pairs in a scene of n shots hold only n readings, so they are not independent: one
+shot whose content misleads its reading makes every pair it is in agree on the same wrong
+drift. Such readings are a latent scene value plus each shot's own; eliminating the latent
+value leaves the every-pair graph with each pair's information scaled by 2/n. Each pair of such
+a source is weighted 2 / (1 + (d_a + d_b) / 2), d the pairs of that source at each of its shots:
+exactly 2/n where every pair is compared, 1 for a lone pair. A Gaussian prior on each shot's drift
 (:data:`PRIOR_ERROR`: how far AI video drifts) keeps the solution finite where evidence is
 missing and shrinks weakly supported drifts toward none; a cut's difference is read from the
 solution with its covariance.
@@ -23,7 +32,8 @@ solution with its covariance.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -92,11 +102,14 @@ class SceneSolution:
 
 def solve_scene(shots: Sequence[int], reference: int,
                 pairs: Mapping[tuple[int, int], Sequence[PairEvidence]],
-                prior: np.ndarray | None = PRIOR_ERROR, iterations: int = 30) -> SceneSolution:
+                prior: np.ndarray | None = PRIOR_ERROR, iterations: int = 30,
+                per_shot: Collection[str] = ()) -> SceneSolution:
     """Solve a scene (see the module docstring). ``pairs``: evidence of how shot ``b`` differs
     from shot ``a`` by ``(a, b)`` (indices of ``shots``; pairs of other shots are ignored).
     ``prior``: standard deviations (6,) of the prior on each shot's drift (None: a vague one,
-    for differences only). ``ValueError`` when ``reference`` is not among ``shots``.
+    for differences only). ``per_shot``: names of the sources whose pairs difference per-shot
+    readings (weighted as the module docstring says). ``ValueError`` when ``reference`` is not
+    among ``shots``.
 
     >>> from cinegrade.evidence.base import PairEvidence
     >>> e = lambda x, s: PairEvidence("t", (x, 0, 0, 0, 0, 0), (s, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN))
@@ -104,6 +117,15 @@ def solve_scene(shots: Sequence[int], reference: int,
     >>> solution = solve_scene([0, 1, 2], 0, pairs, prior=None)
     >>> [round(float(solution.shot_drift(s)[0][0]), 2) for s in (1, 2)]  # the 3.0 is outvoted
     [0.5, 0.8]
+
+    Four shots read on their own (error 0.1 each, so 0.14 a pair): the six pairs hold four
+    readings, and shot 3's drift from the reference is known to 0.14, not to 0.1.
+
+    >>> readings = [0.0, 0.1, -0.1, 0.3]
+    >>> pairs = {(a, b): [e(readings[b] - readings[a], 0.1 * 2 ** 0.5)] for a in range(4) for b in range(a + 1, 4)}
+    >>> [round(float(solve_scene(range(4), 0, pairs, prior=None, per_shot=ps).shot_drift(3)[1][0]), 3)
+    ...  for ps in ((), ("t",))]
+    [0.1, 0.141]
     """
     if reference not in shots:
         raise ValueError(f"the reference {reference} is not a shot of the scene")
@@ -115,7 +137,9 @@ def solve_scene(shots: Sequence[int], reference: int,
              if np.any(evidence.weight > 0)]
     prior_error = np.full(k, 100.0) if prior is None else np.asarray(prior, dtype=np.float64)
     values = [np.nan_to_num(np.asarray(e.drift, dtype=np.float64)) for _, _, e in edges]
-    informations = [e.information for _, _, e in edges]
+    degree = Counter((e.source, shot) for i, j, e in edges if e.source in per_shot for shot in (i, j))
+    informations = [e.information * (2.0 / (1.0 + (degree[e.source, i] + degree[e.source, j]) / 2)
+                                     if e.source in per_shot else 1.0) for i, j, e in edges]
     known = [max(1, int(np.count_nonzero(e.weight))) for _, _, e in edges]
     unknowns = (n - 1) * k
     prior_information = np.diag(np.tile(1.0 / prior_error**2, n - 1))
