@@ -126,3 +126,19 @@ def test_descriptions_are_small_and_picklable():
         assert isinstance(description, kind)
         data = pickle.dumps(description)
         assert pickle.loads(data) == description and len(data) < 1000
+
+
+@pytest.mark.parametrize("source, read", [("black-level", "black_level"), ("light-colour", "light_colour")])
+def test_larger_frames_are_read_at_the_size_the_errors_were_calibrated_at(source, read):
+    """The sources' errors are fitted on 320-px frames; the check hands them its 640-px detail
+    frames (for faces), which they read reduced to the views' 320 px."""
+    import cv2
+
+    from cinegrade.correspondence.views import reduced
+    from cinegrade.evidence import light
+
+    large = tuple(cv2.resize(f, (640, 360), interpolation=cv2.INTER_CUBIC) for f in shot_frames("coffee", (0.5, 0.5, 1.0)))
+    found = evidence_source(source)
+    described = found.describe(ShotEvidenceInput(large))
+    assert described == found.describe(ShotEvidenceInput(tuple(reduced(f, 320) for f in large)))
+    assert described != getattr(light, read)(large)  # as they are, the larger frames read otherwise

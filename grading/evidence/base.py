@@ -169,6 +169,15 @@ class ShotEvidenceInput:
         return tuple(f.astype(np.float32) / 255 for f in self.frames8)
 
     @functools.cached_property
+    def view8(self) -> tuple[np.ndarray, ...]:
+        """The frames at the width of the views alignment is made for (320 px,
+        :data:`~cinegrade.correspondence.views.VIEW_SETTINGS`): ``extra["view8"]`` where the
+        caller has them, else :attr:`frames8` reduced. Sources calibrated at that size read these."""
+        from cinegrade.correspondence.views import VIEW_SETTINGS, reduced
+
+        return tuple(self.extra.get("view8") or (reduced(f, VIEW_SETTINGS.width) for f in self.frames8))
+
+    @functools.cached_property
     def face_boxes(self) -> tuple[tuple[tuple[int, int, int, int], ...], ...]:
         """Faces (x, y, w, h pixels) found in each frame (:func:`cinegrade.evidence.faces.detect_faces`),
         found once for every source that needs them."""

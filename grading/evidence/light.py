@@ -146,9 +146,10 @@ class BlackLevelSource(EvidenceSource):
 
     name = "black-level"
     per_shot = True
+    version = 2  # read at the views' 320 px, as calibrated
 
     def describe(self, shot: ShotEvidenceInput) -> BlackLevel | None:
-        return black_level(shot.frames8)
+        return black_level(shot.view8)
 
     def compare(self, a: BlackLevel | None, b: BlackLevel | None) -> PairEvidence | None:
         if a is None or b is None:
@@ -316,9 +317,10 @@ class LightColourSource(EvidenceSource):
 
     name = "light-colour"
     per_shot = True
+    version = 2  # read at the views' 320 px, as calibrated
 
     def describe(self, shot: ShotEvidenceInput) -> LightColour | None:
-        return light_colour(shot.frames8, shot.stats)
+        return light_colour(shot.view8, shot.stats)
 
     def compare(self, a: LightColour | None, b: LightColour | None) -> PairEvidence | None:
         if a is None or b is None:

@@ -62,12 +62,9 @@ class SharedPixelEvidence(EvidenceSource):
     version = 2
 
     def describe(self, shot: ShotEvidenceInput) -> PixelShot | None:
-        from cinegrade.correspondence.views import VIEW_SETTINGS, reduced
-
         if not shot.frames8:
             return None
-        # the alignment is made for the views' frames; larger ones are reduced to them
-        frames8 = shot.extra.get("view8") or tuple(reduced(f, VIEW_SETTINGS.width) for f in shot.frames8)
+        frames8 = shot.view8  # the alignment is made for the views' frames
         features = shot.extra.get("features") or shot_features(_floats(frames8), MeasureSettings())
         return PixelShot(frames8, features)
 
