@@ -212,25 +212,28 @@ def labelled(records: list, rule: str) -> tuple[list, list]:
             [r for r in records if abs(r["true"][rule]) < target / 3])
 
 
+def claimed_error(record: dict, rule: str) -> float | None:
+    """The standard error a cut's measure across the scene claims for the rule's quantity (None
+    where it has none, or an infinite one: nothing links the two shots)."""
+    error = (record["measured"].get("errors") or {}).get(TARGETS[rule][2].field)
+    return error if error is not None and math.isfinite(error) else None
+
+
 def measured(record: dict, rule: str) -> bool:
     """Whether the cut has a measure of the rule's quantity at all: aligned, or measured across
     content with a finite error (a cut whose shots nothing links has none: no rule can warn)."""
-    if record["aligned"]:
-        return True
-    error = (record["measured"].get("errors") or {}).get(TARGETS[rule][2].field)
-    return error is not None and math.isfinite(error)
+    return record["aligned"] or claimed_error(record, rule) is not None
 
 
 def within_errors(record: dict, rule: str, z: float = 2.0) -> bool | None:
     """Whether the truth lies within ``z`` claimed standard errors of a cut's measure across the
     scene (None for a cut aligned on shared pixels, or with no finite error): a calibrated
     confidence holds the truth within 2 errors on about 95 % of cuts."""
-    field, log = TARGETS[rule][2].field, TARGETS[rule][2].log
-    error = (record["measured"].get("errors") or {}).get(field)
-    value = record["measured"].get(field)
-    if record["aligned"] or error is None or value is None or not math.isfinite(error):
+    rule_ = TARGETS[rule][2]
+    error, value = claimed_error(record, rule), record["measured"].get(rule_.field)
+    if record["aligned"] or error is None or value is None:
         return None
-    if log:
+    if rule_.log:
         value = math.log(value) if value > 0 else -math.inf
     return abs(value - record["true"][rule]) <= z * error
 

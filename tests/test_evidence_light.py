@@ -134,11 +134,11 @@ def test_larger_frames_are_read_at_the_size_the_errors_were_calibrated_at(source
     frames (for faces), which they read reduced to the views' 320 px."""
     import cv2
 
-    from cinegrade.correspondence.views import reduced
+    from cinegrade.correspondence.views import VIEW_SETTINGS, reduced
     from cinegrade.evidence import light
 
     large = tuple(cv2.resize(f, (640, 360), interpolation=cv2.INTER_CUBIC) for f in shot_frames("coffee", (0.5, 0.5, 1.0)))
     found = evidence_source(source)
     described = found.describe(ShotEvidenceInput(large))
-    assert described == found.describe(ShotEvidenceInput(tuple(reduced(f, 320) for f in large)))
+    assert described == found.describe(ShotEvidenceInput(tuple(reduced(f, VIEW_SETTINGS.width) for f in large)))
     assert described != getattr(light, read)(large)  # as they are, the larger frames read otherwise

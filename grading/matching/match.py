@@ -384,11 +384,11 @@ def match_via(match: Match, via: Match, frames: Sequence[np.ndarray],
 
 #: A scene match corrects each component only by what stands this many standard errors clear of
 #: none (soft thresholding). Measured with benchmarks/match.py (median ΔE2000 of the drifted
-#: shots, shots made worse by more than 0.25; the errors of readings per shot counted once,
-#: :func:`cinegrade.evidence.scene.solve_scene`): on the multi-angle renders (uncorrected 6.12)
-#: 2.0 gave 5.02 with 1 of 32 worse, 1.5 gives 4.26 with 1, 1.25 gave 3.85 with none but made
-#: an undrifted shot 0.56 worse (1.5: at most 0.20 by LUT); on bikes.mp4's real cuts (7.51)
-#: 2.0 gave 6.96, 1.5 gives 6.62, none of 31 worse. Doing no harm comes first.
+#: shots; worse: by more than 0.25), the errors of per-shot readings counted once
+#: (:func:`cinegrade.evidence.scene.solve_scene`): on the multi-angle renders (uncorrected 6.12)
+#: 1.5 gives 4.36 with 1 of 32 worse and no undrifted shot harmed; on bikes.mp4's real cuts
+#: (7.51) 6.60 with none of 31. Before light colour was read at 320 px, 2.0 gave 5.02 and 6.96,
+#: and 1.25 gave 3.85 on the renders but made an undrifted shot 0.56 worse: no harm comes first.
 SCENE_THRESHOLD = 1.5
 
 
