@@ -7,13 +7,23 @@ Pictures are real photographs shipped with scikit-image, framed as the generator
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from cinegrade.analysis.stats import ShotStats, shot_stats
 from cinegrade.colour.cdl import CDL
 from cinegrade.colour.difference import delta_e_2000
-from cinegrade.colour.drift import Drift, apply_drift, predict_drift, undo_drift
+from cinegrade.colour.drift import (
+    COMPONENTS,
+    Drift,
+    apply_drift,
+    components_of,
+    fit_drift_parameters,
+    predict_drift,
+    undo_drift,
+)
 from cinegrade.demo.footage import load_still, render_view
 from cinegrade.errors import InputError
 from cinegrade.matching.match import (
@@ -21,10 +31,13 @@ from cinegrade.matching.match import (
     BOUNDS,
     GLOBAL,
     REFERENCE,
+    SCENE,
+    SCENE_THRESHOLD,
     UNCERTAIN,
     Match,
     choose_references,
     clamp_drift,
+    match_scene,
     match_shot,
     scene_median_reference,
 )
@@ -104,6 +117,33 @@ def test_unrelated_content_does_little_harm() -> None:
                        reference_stats=shot_stats(reference))
     assert match.evidence == GLOBAL and match.uncertain and match.confidence < UNCERTAIN
     assert delta_e(match.correct(shot[0]), shot[0]) < 2.0
+
+
+def test_scene_match_undoes_a_drift_that_stands_clear_of_its_error(astronaut) -> None:
+    """A scene's solve gives a shot's white balance (D65 → 10600 K, 94 mired) with an error of a
+    third of its warmth (as light colour measures it across angles; tint ±0.05): the match
+    undoes most of it — the
+    garrote keeps 1 − (1.5/3)² of the reading, where subtracting 1.5 errors kept half — and a
+    reading within SCENE_THRESHOLD errors of none (an undrifted shot read off by noise) is left
+    alone."""
+    _, truth, _ = astronaut
+    drifted = [apply_drift(f, Drift(white_balance_k=10600.0)) for f in truth]
+    pixels = [np.stack(frames).reshape(-1, 3) for frames in (truth, drifted)]
+    components = components_of(fit_drift_parameters(*pixels)[0])
+    warmth, tint = COMPONENTS.index("warmth"), COMPONENTS.index("tint")
+    error = np.full(6, np.inf)
+    error[warmth], error[tint] = abs(components[warmth]) / 3, 0.05
+    placeholder = Match(1, "close-up", "s", 0, "wide", "lut", UNCERTAIN, (0.0,) * 6, 0.0)
+    before = delta_e(np.stack(drifted), np.stack(truth))
+    for method in ("lut", "cdl"):
+        match = match_scene(dataclasses.replace(placeholder, method=method), components, error,
+                            ["light-colour"], drifted)
+        assert match.evidence == SCENE and match.sources == ("light-colour",)
+        after = delta_e(match.correct(np.stack(drifted)), np.stack(truth))
+        assert after < 0.45 * before, (method, before, after)  # subtracting 1.5 errors: 0.55
+    noise = np.where(np.arange(6) == warmth, 0.9 * SCENE_THRESHOLD * error[warmth], 0.0)
+    left = match_scene(placeholder, noise, error, ["light-colour"], truth)
+    assert left.is_identity
 
 
 def test_reference_shot_is_left_alone(astronaut) -> None:

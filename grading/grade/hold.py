@@ -37,7 +37,7 @@ from cinegrade.continuity.creep import TONE_READINGS, CreepReading, along_precis
 from cinegrade.continuity.rules import ContinuitySettings, creep_lasts
 from cinegrade.correspondence.views import VIEW_SETTINGS, ShotView
 from cinegrade.grade.grade import CDLKeyframe
-from cinegrade.matching.match import Match, fit_cdl
+from cinegrade.matching.match import Match, fit_cdl, shrunk
 from cinegrade.timeline.shots import Shot
 
 #: A creep below its warning threshold is still held when it lies ``creep_z`` standard errors
@@ -46,9 +46,9 @@ from cinegrade.timeline.shots import Shot
 WORTH = 0.5
 #: A component of a creeping reading is held when its creep lies :data:`HOLD_Z` standard errors
 #: from zero (one that does not creep is left alone, so the hold does no harm where the
-#: measurement is noise), shrunk by 1 − 1/z² (:func:`shrunk`: the least-squares shrinkage of
-#: a measurement of z standard errors; subtracting one standard error, as scene matches do,
-#: held bikes.mp4's 50-mired creeps 10–15 % short).
+#: measurement is noise), shrunk by 1 − 1/z² (:func:`~cinegrade.matching.match.shrunk` at one
+#: standard error: the least-squares shrinkage of a measurement of z standard errors;
+#: subtracting one standard error instead held bikes.mp4's 50-mired creeps 10–15 % short).
 HOLD_Z = 3.0
 #: Weight of the whole RGB cube against the shot's own colours in a keyframe's CDL fit (see
 #: :func:`perceptual_cdl`): low, since a CDL cannot follow the cone-space
@@ -136,18 +136,6 @@ def exposure_for_grey(stops: float, components) -> float:
     for _ in range(4):
         c[0] += (stops - grey_exposure(c)) * math.exp(-c[3])
     return float(c[0])
-
-
-def shrunk(size: float, error: float) -> float:
-    """A creep's ``size`` shrunk towards none by its standard ``error``: size · (1 − 1/z²), z =
-    |size| / error (the factor that minimises the expected squared error when the size's own
-    spread is estimated by size² − error²; 0 at z ≤ 1).
-
-    >>> shrunk(0.5, 0.05), round(shrunk(0.1, 0.05), 6), shrunk(0.04, 0.05)
-    (0.495, 0.075, 0.0)
-    """
-    z = abs(size) / error if error > 0 else math.inf
-    return size * max(0.0, 1.0 - 1.0 / z**2)
 
 
 def shot_hold(shot_index: int, along: AlongShot,
