@@ -47,11 +47,14 @@ class Also:
     """A second sampling of some shots, made in the same decoding sweep as their statistics'
     (:func:`~cinegrade.analysis.sampler.sample_shots_twice`): ``make(shot, samples)`` (a
     picklable, module-level function, run where the sampling runs) turns each wanted shot's
-    samples at ``settings`` into what the caller needs (e.g. a view for correspondence)."""
+    samples at ``settings`` into what the caller needs (e.g. a view for correspondence);
+    ``keep`` (module-level too), where given, is applied in the calling process to each such
+    result as it arrives (e.g. to keep a view's frames on disk rather than in memory)."""
 
     settings: SampleSettings
     make: Callable[[Shot, ShotSamples], object]
     wanted: frozenset[int]
+    keep: Callable[[object], object] | None = None
 
 
 def analyse_group(shots: Sequence[Shot], settings: SampleSettings, also: Also | None = None
@@ -144,6 +147,8 @@ def analyse_shots(
 
     def finish(results: list[tuple[int, ShotStats, tuple[int, ...], object]]) -> None:
         for index, stats, frames, extra in results:
+            if extra is not None and also is not None and also.keep is not None:
+                extra = also.keep(extra)
             done[index] = ShotAnalysis(by_index[index], stats, frames, extra=extra)
             if cache is not None and stats.analysed:
                 cache.put(keys[index], stats, frames)

@@ -17,6 +17,7 @@ from cinegrade.analysis.flicker import registered_flicker
 from cinegrade.analysis.run import Also, analyse_shots
 from cinegrade.analysis.sampler import SampleSettings, sample_shots
 from cinegrade.correspondence.align import MeasureSettings, ShotFeatures, shot_features
+from cinegrade.media.spill import spilled
 from cinegrade.timeline.shots import IMAGE_SEQUENCE, MOVIE, STILL, Shot
 
 #: Frames compared across cuts: three per shot (at 1/6, 1/2, 5/6 of it) at 320 px — enough for
@@ -38,11 +39,11 @@ class ShotView:
     at :data:`DETAIL_WIDTH` (or the source's width, if smaller), for the evidence sources; empty
     when not sampled."""
 
-    frames8: tuple[np.ndarray, ...]
+    frames8: Sequence[np.ndarray]
     features: ShotFeatures
     #: frame-to-frame exposure wobble on registered content (stops RMS), None when not measured
     flicker: float | None = None
-    detail8: tuple[np.ndarray, ...] = ()
+    detail8: Sequence[np.ndarray] = ()
 
     @property
     def frames(self) -> tuple[np.ndarray, ...]:
@@ -55,6 +56,13 @@ class ShotView:
         """A view of float frames (H, W, 3) in [0, 1] (clipped), rounded to 8-bit codes;
         ``detail``: the same frames larger (float, or already uint8)."""
         return cls(tuple(_codes(f) for f in frames), features, flicker, tuple(_codes(f) for f in detail))
+
+
+def kept_on_disk(view: ShotView) -> ShotView:
+    """``view`` with its frames kept in files instead of memory
+    (:class:`~cinegrade.media.spill.SpilledFrames`: read back on each use, carried as arrays to
+    workers), so that a whole timeline's views do not grow the process with its length."""
+    return replace(view, frames8=spilled(view.frames8), detail8=spilled(view.detail8))
 
 
 def _codes(frame: np.ndarray) -> np.ndarray:
@@ -113,7 +121,8 @@ def analysed_with_views(shots: Sequence[Shot], sample_settings: SampleSettings,
     are not cached is sampled for both in one decoding sweep; the others are sampled for their
     view alone. Returns ``(analyses, views)``; shots whose media cannot be read have no view."""
     viewed = frozenset(s.index for s in shots) if viewed is None else frozenset(viewed)
-    also = Also(_sampling(settings, DETAIL_WIDTH), partial(view_of, settings=settings), viewed)
+    also = Also(_sampling(settings, DETAIL_WIDTH), partial(view_of, settings=settings), viewed,
+                keep=kept_on_disk)
     analysed = analyse_shots(shots, sample_settings, executor, cache, progress, also=also)
     views = {a.shot.index: a.extra for a in analysed if a.extra is not None}
     missing = [a.shot for a in analysed if a.shot.index in viewed and a.cached]
@@ -139,5 +148,5 @@ def shot_views(shots: Sequence[Shot], executor: concurrent.futures.Executor | No
     for result in results:
         for index, view in result:
             if view is not None:
-                views[index] = view
+                views[index] = kept_on_disk(view)
     return views

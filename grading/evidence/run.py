@@ -25,6 +25,7 @@ from cinegrade.analysis.cache import cache_key
 from cinegrade.evidence import faces, features, light, materials, palette, pixels  # noqa: F401  (they register)
 from cinegrade.evidence.base import EVIDENCE_SOURCES, PairEvidence, ShotEvidenceInput, evidence_source
 from cinegrade.evidence.scene import PRIOR_ERROR, SceneSolution, solve_scene
+from cinegrade.media.spill import SpilledFrames
 
 #: Shots after each shot it is compared with.
 WINDOW = 3
@@ -122,7 +123,7 @@ def input_digest(shot: ShotEvidenceInput) -> str:
             for item in dataclasses.fields(value):
                 add(item.name)
                 add(getattr(value, item.name))
-        elif isinstance(value, (tuple, list)):
+        elif isinstance(value, (tuple, list, SpilledFrames)):
             digest.update(f"[{len(value)}".encode())
             for item in value:
                 add(item)
