@@ -26,6 +26,8 @@ def test_spilled_frames_read_back_exactly_and_leave_no_file(tmp_path, monkeypatc
     del kept
     gc.collect()
     assert list(tmp_path.iterdir()) == []
+    monkeypatch.setenv(SPILL_ENV, str(tmp_path / "missing"))  # cannot be written: kept in memory
+    assert isinstance(spilled(frames), tuple)
 
 
 def test_views_of_a_timeline_are_kept_on_disk_with_the_sampled_pixels(tmp_path, monkeypatch):

@@ -37,7 +37,8 @@ class ShotView:
     Rec.709 R'G'B' (H, W, 3) uint8 (a quarter of float32's memory; the source video is 8-bit
     anyway): :attr:`frames` gives them back as float32 in [0, 1]. ``detail8``: the same frames
     at :data:`DETAIL_WIDTH` (or the source's width, if smaller), for the evidence sources; empty
-    when not sampled."""
+    when not sampled. Both are tuples, or files read back on use once the view is
+    :func:`kept_on_disk` (as every view of a timeline is)."""
 
     frames8: Sequence[np.ndarray]
     features: ShotFeatures

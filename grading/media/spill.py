@@ -88,8 +88,11 @@ class SpilledFrames(Sequence):
 
 
 def spilled(arrays: Sequence[np.ndarray]) -> Sequence[np.ndarray]:
-    """``arrays`` kept in a file (:class:`SpilledFrames`), or as they are when empty or already
-    spilled."""
+    """``arrays`` kept in a file (:class:`SpilledFrames`), or as they are when empty, already
+    spilled, or when the file cannot be written (a full or read-only folder: memory then)."""
     if isinstance(arrays, SpilledFrames) or not len(arrays):
         return arrays
-    return SpilledFrames(arrays)
+    try:
+        return SpilledFrames(arrays)
+    except OSError:
+        return tuple(arrays)
