@@ -35,7 +35,7 @@ from cinegrade.colour.difference import lab_of_display
 from cinegrade.colour.drift import COMPONENTS, grey_exposure, parameters_of, undo_drift
 from cinegrade.continuity.creep import TONE_READINGS, CreepReading, along_precision, creep_readings
 from cinegrade.continuity.rules import ContinuitySettings, creep_lasts
-from cinegrade.correspondence.views import VIEW_SETTINGS, ShotView
+from cinegrade.correspondence.views import VIEW_SETTINGS, ShotView, kept_on_disk
 from cinegrade.grade.grade import CDLKeyframe
 from cinegrade.matching.match import Match, fit_cdl, shrunk
 from cinegrade.timeline.shots import Shot
@@ -321,7 +321,7 @@ def held_views(shots: Sequence[Shot], views: Mapping[int, ShotView], holds: Mapp
             continue
         frames = tuple(hold.undo(f, o) for f, o in zip(view.frames, offsets))
         detail = tuple(hold.undo(f.astype(np.float32) / 255, o) for f, o in zip(view.detail8, offsets))
-        out[shot.index] = ShotView.of(frames, view.features, view.flicker, detail)
+        out[shot.index] = kept_on_disk(ShotView.of(frames, view.features, view.flicker, detail))
     return out
 
 

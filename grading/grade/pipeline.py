@@ -30,7 +30,7 @@ from cinegrade.continuity.run import (
     measure_scenes,
     steady_shots,
 )
-from cinegrade.correspondence.views import ShotView, analysed_with_views
+from cinegrade.correspondence.views import ShotView, analysed_with_views, kept_on_disk
 from cinegrade.evidence.run import scene_evidence, shot_inputs
 from cinegrade.grade.grade import Grade
 from cinegrade.grade.hold import Hold, clip_frame, held_views, shot_holds, view_offsets
@@ -212,7 +212,7 @@ def graded_continuity(found: TimelineMatch, grades: Mapping[int, Grade]):
         detail = tuple(grade.apply(f.astype(np.float32) / 255, t).astype(np.float32) if grade is not None else f
                        for f, t in zip(view.detail8, at))
         # a grade moves no pixel: the ungraded frames' keypoints stand for the graded ones'
-        views[shot.index] = ShotView.of(frames, view.features, detail=detail)
+        views[shot.index] = kept_on_disk(ShotView.of(frames, view.features, detail=detail))
         stats[shot.index] = shot_stats(list(frames))
     pairs = consecutive_pairs(found.shots)
     with warnings.catch_warnings():  # RANSAC warns for every frame pair it cannot fit
