@@ -468,7 +468,10 @@ def grade_timeline(timeline: str | os.PathLike, output: str | os.PathLike, *,
         from cinegrade.grade.report import grade_report
         from cinegrade.media.atomic import write_text_atomically
 
-        result = graded_continuity(found, grades)
+        with work.progress_of(len(shots), "checking the grade") as progress, \
+                work.pool(len(shots)) as pool:
+            result = graded_continuity(found, grades, executor=pool, cache=work.cache(),
+                                       progress=progress)
         write_text_atomically(report, grade_report(result, grades,
                                                    f"{os.path.basename(output)} (graded)",
                                                    found.along))

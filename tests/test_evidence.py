@@ -286,3 +286,42 @@ def test_the_graded_check_grades_the_detail_frames_too(tmp_path):
     assert np.array_equal(result.views[0].detail8[1], views[0].detail8[1])
     sepia = Grade(1, "s1", look="sepia").apply(views[1].detail8[1].astype(np.float32) / 255)
     assert np.abs(result.views[1].detail8[1] / 255 - sepia).max() < 1 / 255 + 1e-6
+
+
+def test_the_graded_check_on_a_pool_finds_what_it_finds_here(tmp_path):
+    """Grading the views, measuring the cuts and comparing the scene's evidence on a process
+    pool (memory bounded, every shot's frames in files) gives the graded views, statistics and
+    findings of the check run in one process."""
+    from cinegrade.correspondence.views import view_group
+    from cinegrade.grade.grade import Grade
+    from cinegrade.grade.pipeline import TimelineMatch, graded_continuity
+    from cinegrade.media.frames import encode_clip
+    from cinegrade.media.spill import SpilledFrames
+    from cinegrade.timeline.shots import MOVIE, FrameRange, Shot
+    from cinegrade.work import ShotWork
+
+    paths = []
+    for n, (name, centre) in enumerate((("chelsea", (0.4, 0.5)), ("astronaut", (0.5, 0.5)),
+                                        ("chelsea", (0.6, 0.5)))):
+        picture = load_still(name)
+        paths.append(tmp_path / f"take{n}.mp4")
+        encode_clip(paths[-1], [render_view(picture, (640, 360), (*centre, 1.6 + 0.02 * i)) for i in range(8)], 24)
+    shots = tuple(Shot(i, 0, "V1", "video", i, f"s{i}", MOVIE, str(paths[i]), None, FrameRange(0, 8, 24),
+                       FrameRange(8 * i, 8, 24), None, "s", True, None, (0, i)) for i in range(3))
+    views = {i: view for shot in shots for i, view in view_group([shot])}
+    # every evidence source: the cuts into and out of the other picture share no pixels
+    found = TimelineMatch(shots, {}, views, {i: "s" for i in range(3)}, {"s": 0}, {}, evidence=None)
+    grades = {1: Grade(1, "s1", look="sepia"), 2: Grade(2, "s2", look="cool")}
+    here = graded_continuity(found, grades)
+    done = []
+    # here has run the face detector (OpenMP): the pool's workers must not be forked from here
+    with ShotWork(jobs=2).pool(3) as pool:
+        pooled = graded_continuity(found, grades, executor=pool, progress=done.append)
+    assert sum(done) == 3
+    for index in range(3):
+        assert isinstance(pooled.views[index].detail8, SpilledFrames)
+        assert all(np.array_equal(a, b) for a, b in zip(pooled.views[index].detail8, here.views[index].detail8))
+        assert pooled.stats[index] == here.stats[index]
+    assert [c.measure.method for c in here.cuts] == [SCENE, SCENE]
+    assert [c.measure for c in pooled.cuts] == [c.measure for c in here.cuts]
+    assert pooled.warnings == here.warnings

@@ -11,9 +11,10 @@ groups to keep every worker busy (one long take cut into many shots). At most
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from cinegrade.analysis.cache import StatsCache, cache_key
@@ -179,3 +180,26 @@ def analyse_shots(
                     results = [(s.index, ShotStats.not_analysed(reason), (), None) for s in task]
                 finish(results)
     return [done[shot.index] for shot in shots]
+
+
+def bounded_map(function: Callable, *iterables: Iterable,
+                executor: concurrent.futures.Executor | None = None,
+                in_flight: int = MAX_IN_FLIGHT) -> Iterator:
+    """``map(function, *iterables)`` on ``executor`` (None: here), results in order, with at
+    most ``in_flight`` calls submitted and not yet taken: unlike ``Executor.map``, which
+    submits (and, on Dask, serialises) every call at once, memory holds only a few calls'
+    arguments and results whatever the length.
+
+    >>> list(bounded_map(pow, [2, 3, 4], [2, 2, 2]))
+    [4, 9, 16]
+    """
+    if executor is None:
+        yield from map(function, *iterables)
+        return
+    pending: collections.deque[concurrent.futures.Future] = collections.deque()
+    for arguments in zip(*iterables):
+        pending.append(executor.submit(function, *arguments))
+        if len(pending) >= in_flight:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()

