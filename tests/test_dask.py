@@ -35,11 +35,14 @@ def test_a_dask_cluster_grades_as_a_local_run_does(cluster, tmp_path):
         out.parent.mkdir()
         result = CliRunner().invoke(cinegrade, ["grade", str(scene_set.timeline_path), "-o", str(out),
                                                 "--no-cache", "--look", "sepia", "--look-strength", "0.4",
-                                                *options])
+                                                "--report", str(out.parent / "graded.html"), *options])
         assert result.exit_code == 0, result.output
         outputs[how] = {p.name: p.read_bytes() for p in sorted((tmp_path / how / "graded.grades").glob("*.cube"))}
     assert len(outputs["local"]) == 3
     assert outputs["dask"] == outputs["local"]
+    # the check of the graded result, its views graded and its cuts measured on the workers
+    reports = {how: (tmp_path / how / "graded.html").read_text(encoding="utf-8") for how in outputs}
+    assert "<h2>Grades</h2>" in reports["local"] and reports["dask"] == reports["local"]
 
 
 def test_an_unreachable_scheduler_is_one_line_and_exit_2(tmp_path):
