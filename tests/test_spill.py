@@ -50,12 +50,18 @@ def test_views_of_a_timeline_are_kept_on_disk_with_the_sampled_pixels(tmp_path, 
     analysed, views = analysed_with_views(shots, SampleSettings())
     assert all(a.extra is views[a.shot.index] for a in analysed)
     made = dict(view_group(shots))
-    assert len(list(spill.iterdir())) == 4  # frames and detail frames of two shots
+    # frames, detail frames, keypoints and descriptors of two shots
+    assert len(list(spill.iterdir())) == 8
     for index in (0, 1):
         view, plain = views[index], made[index]
         assert isinstance(view.frames8, SpilledFrames) and isinstance(view.detail8, SpilledFrames)
-        for a, b in [(view.frames8, plain.frames8), (view.detail8, plain.detail8)]:
+        assert isinstance(view.features.keypoints, SpilledFrames)
+        assert isinstance(view.features.descriptors, SpilledFrames)
+        for a, b in [(view.frames8, plain.frames8), (view.detail8, plain.detail8),
+                     (view.features.keypoints, plain.features.keypoints),
+                     (view.features.descriptors, plain.features.descriptors)]:
             assert len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b))
+        assert view.features.digest == plain.features.digest
     inputs, plain_inputs = shot_inputs(shots, views, {}), shot_inputs(shots, made, {})
     assert [input_digest(inputs[i]) for i in (0, 1)] == [input_digest(plain_inputs[i]) for i in (0, 1)]
     del analysed, views, inputs, view, a, b

@@ -66,10 +66,12 @@ class MeasureSettings:
 
 @dataclass(frozen=True)
 class ShotFeatures:
-    """ORB keypoints ((row, col) at frame scale) and binary descriptors of each frame of a shot."""
+    """ORB keypoints ((row, col) at frame scale) and binary descriptors of each frame of a shot:
+    tuples, or files read back on use once the shot's view is
+    :func:`~cinegrade.correspondence.views.kept_on_disk`."""
 
-    keypoints: tuple[np.ndarray, ...]
-    descriptors: tuple[np.ndarray, ...]
+    keypoints: Sequence[np.ndarray]
+    descriptors: Sequence[np.ndarray]
     width: int
 
     @functools.cached_property

@@ -60,10 +60,15 @@ class ShotView:
 
 
 def kept_on_disk(view: ShotView) -> ShotView:
-    """``view`` with its frames kept in files instead of memory
-    (:class:`~cinegrade.media.spill.SpilledFrames`: read back on each use, carried as arrays to
-    workers), so that a whole timeline's views do not grow the process with its length."""
-    return replace(view, frames8=spilled(view.frames8), detail8=spilled(view.detail8))
+    """``view`` with its frames and its features' keypoints and descriptors kept in files
+    instead of memory (:class:`~cinegrade.media.spill.SpilledFrames`: read back on each use,
+    carried as arrays to workers), so that a whole timeline's views do not grow the process
+    with its length."""
+    features = view.features
+    if features is not None:
+        features = replace(features, keypoints=spilled(features.keypoints),
+                           descriptors=spilled(features.descriptors))
+    return replace(view, frames8=spilled(view.frames8), detail8=spilled(view.detail8), features=features)
 
 
 def _codes(frame: np.ndarray) -> np.ndarray:
