@@ -292,7 +292,7 @@ def test_the_graded_check_on_a_pool_finds_what_it_finds_here(tmp_path):
     """Grading the views, measuring the cuts and comparing the scene's evidence on a process
     pool (memory bounded, every shot's frames in files) gives the graded views, statistics and
     findings of the check run in one process."""
-    from cinegrade.correspondence.views import view_group
+    from cinegrade.correspondence.views import kept_on_disk, view_group
     from cinegrade.grade.grade import Grade
     from cinegrade.grade.pipeline import TimelineMatch, graded_continuity
     from cinegrade.media.frames import encode_clip
@@ -308,7 +308,7 @@ def test_the_graded_check_on_a_pool_finds_what_it_finds_here(tmp_path):
         encode_clip(paths[-1], [render_view(picture, (640, 360), (*centre, 1.6 + 0.02 * i)) for i in range(8)], 24)
     shots = tuple(Shot(i, 0, "V1", "video", i, f"s{i}", MOVIE, str(paths[i]), None, FrameRange(0, 8, 24),
                        FrameRange(8 * i, 8, 24), None, "s", True, None, (0, i)) for i in range(3))
-    views = {i: view for shot in shots for i, view in view_group([shot])}
+    views = {i: kept_on_disk(view) for shot in shots for i, view in view_group([shot])}
     # every evidence source: the cuts into and out of the other picture share no pixels
     found = TimelineMatch(shots, {}, views, {i: "s" for i in range(3)}, {"s": 0}, {}, evidence=None)
     grades = {1: Grade(1, "s1", look="sepia"), 2: Grade(2, "s2", look="cool")}
@@ -320,6 +320,9 @@ def test_the_graded_check_on_a_pool_finds_what_it_finds_here(tmp_path):
     assert sum(done) == 3
     for index in range(3):
         assert isinstance(pooled.views[index].detail8, SpilledFrames)
+        # a grade moves no pixel: the ungraded view's features, not a copy written again
+        graded, ungraded = pooled.views[index].features, views[index].features
+        assert graded.keypoints is ungraded.keypoints and graded.descriptors is ungraded.descriptors
         assert all(np.array_equal(a, b) for a, b in zip(pooled.views[index].detail8, here.views[index].detail8))
         assert pooled.stats[index] == here.stats[index]
     assert [c.measure.method for c in here.cuts] == [SCENE, SCENE]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import concurrent.futures
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -209,7 +209,8 @@ def graded_continuity(found: TimelineMatch, grades: Mapping[int, Grade],
                          [grades.get(s.index) for s in todo],
                          [_view_frames(s, found.views[s.index]) for s in todo], executor=executor)
     for shot, (view, graded_stats) in zip(todo, graded):
-        views[shot.index] = kept_on_disk(view)
+        # the features came back from a worker as a copy: the view's own files stand for them
+        views[shot.index] = kept_on_disk(replace(view, features=found.views[shot.index].features))
         stats[shot.index] = graded_stats
         if progress is not None:
             progress(1)
