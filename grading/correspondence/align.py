@@ -345,9 +345,26 @@ def pooled_shared_pixels(frames_a: Sequence[np.ndarray], frames_b: Sequence[np.n
 
 
 def _blur(rgb: np.ndarray, sigma: float) -> np.ndarray:
-    from scipy.ndimage import gaussian_filter
+    """A Gaussian blur of an image (H, W, C) float32 by ``sigma`` pixels, edges extended: SciPy's
+    ``gaussian_filter(rgb, (sigma, sigma, 0), mode="nearest")`` (its kernel, 4 σ either side),
+    compiled in OpenCV."""
+    import cv2
 
-    return gaussian_filter(rgb, sigma=(sigma, sigma, 0), mode="nearest")
+    radius = int(4.0 * sigma + 0.5)
+    return cv2.GaussianBlur(rgb, (2 * radius + 1, 2 * radius + 1), sigmaX=sigma, sigmaY=sigma,
+                            borderType=cv2.BORDER_REPLICATE)
+
+
+def _box_mean(image: np.ndarray, size: int) -> np.ndarray:
+    """The mean over ``size``² windows of an image (H, W) float32, edges mirrored: SciPy's
+    ``uniform_filter(image, size)``, compiled in OpenCV."""
+    import cv2
+
+    return cv2.blur(image, (size, size), borderType=cv2.BORDER_REFLECT)
+
+
+#: The 4-neighbour cross (SciPy's default structure for binary erosion).
+_CROSS = np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]], np.uint8)
 
 
 def shared_pixels(frame_a: np.ndarray, frame_b: np.ndarray, matrix: np.ndarray,
@@ -363,23 +380,26 @@ def shared_pixels(frame_a: np.ndarray, frame_b: np.ndarray, matrix: np.ndarray,
     (:func:`_agree`). None below 200 pairs, below :attr:`MeasureSettings.min_overlap`, or when
     the alignment does not hold up pixel by pixel (:attr:`MeasureSettings.min_agreement`).
     """
-    from scipy.ndimage import binary_erosion, sobel
-    from skimage.transform import ProjectiveTransform, warp
+    import cv2
 
-    a = np.asarray(frame_a, dtype=np.float32)
-    b = np.asarray(frame_b, dtype=np.float32)
+    a = np.ascontiguousarray(frame_a, dtype=np.float32)
+    b = np.ascontiguousarray(frame_b, dtype=np.float32)
+    matrix = np.asarray(matrix, dtype=np.float64)
     scale = math.sqrt(abs(np.linalg.det(matrix[:2, :2])))  # B pixels per A pixel, inverted
     # blur both to the coarser scale: B shrinks by `scale` when warped onto A
     a = _blur(a, 1.0 + 0.6 * max(0.0, scale - 1.0))
     b = _blur(b, 1.0 + 0.6 * max(0.0, 1.0 / scale - 1.0))
-    warped = warp(b, ProjectiveTransform(matrix=matrix).inverse, output_shape=a.shape[:2],
-                  order=1, mode="constant", cval=-1.0, preserve_range=True).astype(np.float32)
-    inside = binary_erosion(channel_min(warped) >= 0, iterations=3)
+    # bilinear, -1 outside B; eroded 3 times by the 4-neighbour cross, nothing past A's edge
+    warped = cv2.warpPerspective(b, matrix, (a.shape[1], a.shape[0]), flags=cv2.INTER_LINEAR,
+                                 borderMode=cv2.BORDER_CONSTANT, borderValue=(-1.0,) * 4)
+    inside = cv2.erode((channel_min(warped) >= 0).astype(np.uint8), _CROSS, iterations=3,
+                       borderType=cv2.BORDER_CONSTANT, borderValue=0).view(bool)
     overlap = float(inside.mean())
     if overlap < settings.min_overlap:
         return None
     luma_a, luma_w = _luma(a), _luma(warped)
-    gradient = np.hypot(sobel(luma_a, 0), sobel(luma_a, 1))
+    gradient = np.hypot(cv2.Sobel(luma_a, cv2.CV_32F, 0, 1, ksize=3, borderType=cv2.BORDER_REFLECT),
+                        cv2.Sobel(luma_a, cv2.CV_32F, 1, 0, ksize=3, borderType=cv2.BORDER_REFLECT))
     flat = gradient <= np.quantile(gradient[inside], 0.5)
     clipped = (channel_max(a) >= 0.95) | (channel_max(warped) >= 0.95)
     dark = (channel_min(a) <= 0.04) | (channel_min(warped) <= 0.04)
@@ -416,19 +436,17 @@ def _agree(luma_a: np.ndarray, luma_b: np.ndarray, size: int = 7,
     drift, leave it alone; parallax and moving things do not), or both windows flat amid
     texture that mostly agrees; ``textured`` says where both windows have texture to
     correlate."""
-    from scipy.ndimage import uniform_filter
-
-    mean_a, mean_b = uniform_filter(luma_a, size), uniform_filter(luma_b, size)
-    var_a = uniform_filter(luma_a * luma_a, size) - mean_a**2
-    var_b = uniform_filter(luma_b * luma_b, size) - mean_b**2
-    cov = uniform_filter(luma_a * luma_b, size) - mean_a * mean_b
+    mean_a, mean_b = _box_mean(luma_a, size), _box_mean(luma_b, size)
+    var_a = _box_mean(luma_a * luma_a, size) - mean_a**2
+    var_b = _box_mean(luma_b * luma_b, size) - mean_b**2
+    cov = _box_mean(luma_a * luma_b, size) - mean_a * mean_b
     textured = (var_a > 1e-4) & (var_b > 1e-4)
     ncc = cov / np.sqrt(np.maximum(var_a * var_b, 1e-12))
     flat = (var_a <= 1e-4) & (var_b <= 4e-4)
     good = textured & (ncc >= minimum)
     # a flat pixel cannot show whether it is the same surface: trust it only where the texture
     # around it (a 31-pixel window) mostly agrees
-    near_good = uniform_filter(good.astype(np.float32), 31)
-    near_bad = uniform_filter((textured & ~good).astype(np.float32), 31)
+    near_good = _box_mean(good.astype(np.float32), 31)
+    near_bad = _box_mean((textured & ~good).astype(np.float32), 31)
     verified = near_good > np.maximum(near_bad, 0.02)
     return good | (flat & verified), textured
