@@ -108,3 +108,45 @@ def test_a_second_check_decodes_nothing_and_finds_the_same(timeline, tmp_path, m
     second = cinegrade.check_timeline(timeline, work=work).to_json()
     assert viewed == []
     assert second == first
+
+
+POOL_THREADS = """
+import json, numpy, cv2
+from threadpoolctl import threadpool_info
+import cinegrade
+
+def blas():
+    return max(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
+
+def threads(_):
+    import cv2
+    cv2.GaussianBlur(numpy.zeros((1080, 1920, 3), numpy.float32), (31, 31), 5)
+    return blas(), cv2.getNumThreads()
+
+# this process's OpenCV has run its thread pool: a worker forked from it must not hang
+cv2.GaussianBlur(numpy.zeros((1080, 1920, 3), numpy.float32), (31, 31), 5)
+before = blas()
+with cinegrade.ShotWork(jobs=2).pool(2) as pool:
+    inside = blas()
+    workers = list(pool.map(threads, range(4)))
+print(json.dumps({"before": before, "inside": inside, "after": blas(), "workers": workers,
+                  "opencv": cv2.getNumThreads()}))
+"""
+
+
+def test_a_pool_runs_numerical_libraries_on_one_thread_a_process():
+    """An API caller's NumPy has loaded with a BLAS thread per core before cinegrade could ask
+    for one: its pool's workers, and this process while they run, are held to one thread."""
+    from cinegrade.work import available_cores
+
+    if available_cores() < 2:
+        pytest.skip("one core: every library runs one thread anyway")
+    env = {k: v for k, v in __import__("os").environ.items()
+           if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                        "OPENCV_FOR_THREADS_NUM")}
+    found = json.loads(subprocess.run([sys.executable, "-c", POOL_THREADS], env=env, check=True,
+                                      capture_output=True, text=True, timeout=120).stdout)
+    assert found["before"] > 1 and found["after"] == found["before"]  # the caller's own, untouched
+    assert found["inside"] == 1
+    assert found["workers"] == [[1, 1]] * 4
+    assert found["opencv"] > 1  # this process's OpenCV as it was
