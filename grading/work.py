@@ -64,7 +64,9 @@ class ShotWork:
         """The executor for ``shots`` shots: the given one, a Dask client's (``scheduler``; see
         :func:`dask_executor` for its :class:`~cinegrade.errors.InputError`), a process pool of
         ``jobs`` workers (never more than ``shots``), or None where one process does the work.
-        A pool or client made here is shut down when the block ends."""
+        A pool or client made here is shut down when the block ends. While a local pool runs,
+        it and this process hold their numerical libraries to one thread each
+        (:func:`one_thread_each`)."""
         if self.executor is not None:
             yield self.executor
             return
@@ -73,13 +75,12 @@ class ShotWork:
                 yield executor
             return
         workers = min(self.jobs or available_cores(), shots)
-        with _one_thread_here():
-            if workers <= 1:
-                yield None
-                return
-            with concurrent.futures.ProcessPoolExecutor(max_workers=workers,
-                                                        initializer=one_thread_each) as pool:
-                yield pool
+        if workers <= 1:  # one process alone: its libraries' threads have the cores to themselves
+            yield None
+            return
+        with _one_thread_here(), concurrent.futures.ProcessPoolExecutor(
+                max_workers=workers, initializer=one_thread_each) as pool:
+            yield pool
 
     @contextlib.contextmanager
     def progress_of(self, length: int, label: str) -> Iterator[Callable[[int], None] | None]:

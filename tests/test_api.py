@@ -4,6 +4,7 @@ field, and results equal to what the CLI writes."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -126,27 +127,31 @@ def threads(_):
 # this process's OpenCV has run its thread pool: a worker forked from it must not hang
 cv2.GaussianBlur(numpy.zeros((1080, 1920, 3), numpy.float32), (31, 31), 5)
 before = blas()
+with cinegrade.ShotWork(jobs=1).pool(2) as none:
+    alone = blas(), cv2.getNumThreads()
 with cinegrade.ShotWork(jobs=2).pool(2) as pool:
     inside = blas()
     workers = list(pool.map(threads, range(4)))
-print(json.dumps({"before": before, "inside": inside, "after": blas(), "workers": workers,
+print(json.dumps({"before": before, "alone": alone, "inside": inside, "after": blas(), "workers": workers,
                   "opencv": cv2.getNumThreads()}))
 """
 
 
 def test_a_pool_runs_numerical_libraries_on_one_thread_a_process():
     """An API caller's NumPy has loaded with a BLAS thread per core before cinegrade could ask
-    for one: its pool's workers, and this process while they run, are held to one thread."""
+    for one: its pool's workers, and this process while they run, are held to one thread; one
+    process working alone keeps its threads."""
     from cinegrade.work import available_cores
 
     if available_cores() < 2:
         pytest.skip("one core: every library runs one thread anyway")
-    env = {k: v for k, v in __import__("os").environ.items()
+    env = {k: v for k, v in os.environ.items()
            if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
                         "OPENCV_FOR_THREADS_NUM")}
     found = json.loads(subprocess.run([sys.executable, "-c", POOL_THREADS], env=env, check=True,
                                       capture_output=True, text=True, timeout=120).stdout)
     assert found["before"] > 1 and found["after"] == found["before"]  # the caller's own, untouched
+    assert found["alone"] == [found["before"], found["opencv"]]  # one process: the cores are its own
     assert found["inside"] == 1
     assert found["workers"] == [[1, 1]] * 4
     assert found["opencv"] > 1  # this process's OpenCV as it was
