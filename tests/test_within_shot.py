@@ -95,6 +95,28 @@ def test_check_finds_the_creep_where_it_starts_and_a_second_check_decodes_nothin
     assert cinegrade.check_timeline(cut["timeline"], work=cut["work"]).to_json() == document
 
 
+def test_a_cold_check_decodes_the_frames_along_a_shot_in_its_one_sweep(cut, tmp_path, monkeypatch) -> None:
+    """The frames along the creeping shot come from the sweep that samples its statistics and
+    view (no second decoding: ``sample_along`` is never called), and measure it exactly as
+    sampling it apart does."""
+    import cinegrade.continuity.creep as creep_module
+    from cinegrade.analysis.along import AlongSettings
+    from cinegrade.continuity.creep import measure_shot
+    from cinegrade.timeline.shots import shots_from_timeline
+
+    shots = shots_from_timeline(otio.adapters.read_from_file(str(cut["timeline"])), cut["timeline"])
+    apart = measure_shot(shots[1], AlongSettings())
+
+    def no_second_decoding(*args, **kwargs):
+        raise AssertionError("the frames along the shot were decoded again")
+
+    monkeypatch.setattr(creep_module, "sample_along", no_second_decoding)
+    work = cinegrade.ShotWork(jobs=1, cache_dir=tmp_path / "cache")
+    check = cinegrade.check_timeline(cut["timeline"], work=work)
+    assert list(check.result.steady) == [0]
+    assert check.result.along[1].to_json() == apart.to_json()
+
+
 def test_no_within_shot_turns_it_off(cut) -> None:
     from cinegrade.cli.main import cinegrade as command
 

@@ -139,6 +139,66 @@ def along_frames(frames: Sequence[np.ndarray], settings: AlongSettings = AlongSe
                        tuple(wanted), tuple(range(min(settings.reference, duration))), duration)
 
 
+def _offsets(duration: int, settings: AlongSettings) -> tuple[list[int], tuple[int, ...]]:
+    """The offsets into a shot of ``duration`` frames sampled along it (the reference frames
+    included) and the reference's indices among them."""
+    offsets = sorted(set(along_offsets(duration, settings)) | set(range(min(settings.reference, duration))))
+    return offsets, tuple(range(min(settings.reference, duration)))
+
+
+def along_numbers(shot: Shot, settings: AlongSettings, media_rate) -> tuple[int, ...]:
+    """The media frame numbers (from 0 at ``media_rate``) of ``shot``'s frames along its length."""
+    from cinegrade.analysis.sampler import media_frame
+
+    return tuple(media_frame(shot.source.start + o, shot.source, shot.available, media_rate)
+                 for o in _offsets(shot.source.duration, settings)[0])
+
+
+@dataclass(frozen=True)
+class AlongSampling:
+    """The frames along a shot as one more sampling of the statistics' decoding sweep
+    (:func:`~cinegrade.analysis.sampler.sample_shots_twice`): a movie's frames along its
+    shots are then decoded once, not again by :func:`sample_along`. :func:`along_from_samples`
+    turns what the sweep gives into the :class:`AlongFrames` :func:`sample_along` gives, frame
+    for frame."""
+
+    settings: AlongSettings = AlongSettings()
+
+    @property
+    def width(self) -> int:
+        return self.settings.width
+
+    @property
+    def dense_width(self) -> int:
+        return self.settings.width
+
+    @property
+    def fast(self) -> bool:
+        return False
+
+    def request(self, shot: Shot, media_rate, key=None):
+        """The sweep's request: the frames along ``shot`` (none where it is not measured)."""
+        from cinegrade.analysis.sampler import SampleRequest
+
+        numbers = along_numbers(shot, self.settings, media_rate) if unmeasurable(shot, self.settings) is None else ()
+        return SampleRequest(shot.index if key is None else key, numbers, ())
+
+
+def along_from_samples(shot: Shot, samples, settings: AlongSettings = AlongSettings()) -> AlongFrames | str:
+    """The :class:`AlongFrames` of ``shot`` from the sweep's samples at :class:`AlongSampling`
+    (:class:`~cinegrade.analysis.sampler.ShotSamples`, or a string saying why there are none);
+    a string says why not."""
+    why = unmeasurable(shot, settings)
+    if why is not None:
+        return why
+    if isinstance(samples, str):
+        return samples
+    offsets, reference = _offsets(shot.source.duration, settings)
+    if len(samples.frames) != len(offsets):
+        return "the media ends before the shot"
+    return AlongFrames(tuple(samples.frames), tuple(offsets), reference, shot.source.duration)
+
+
 def sample_along(shot: Shot, settings: AlongSettings = AlongSettings()) -> AlongFrames | str:
     """The I/O edge: ``shot``'s frames along its source range, decoded exactly with PyAV
     (movies; :func:`cinegrade.media.frames.decode_frames`) or read with Pillow (image
@@ -149,9 +209,7 @@ def sample_along(shot: Shot, settings: AlongSettings = AlongSettings()) -> Along
     from cinegrade.media.frames import decode_frames, open_video
 
     duration = shot.source.duration
-    offsets = sorted(set(along_offsets(duration, settings)) | set(range(min(settings.reference,
-                                                                           duration))))
-    reference = tuple(range(min(settings.reference, duration)))
+    offsets, reference = _offsets(duration, settings)
     why = unmeasurable(shot, settings)
     if why is not None:
         return why
@@ -174,8 +232,7 @@ def sample_along(shot: Shot, settings: AlongSettings = AlongSettings()) -> Along
         size = None
         if width and height and width > settings.width:
             size = (settings.width, max(2, round(height * settings.width / width)))
-        numbers = [media_frame(shot.source.start + o, shot.source, shot.available, rate)
-                   for o in offsets]
+        numbers = list(along_numbers(shot, settings, rate))
         decoded = dict(decode_frames(shot.media_path, numbers, size=size))
     except InputError as error:
         return error.reason

@@ -49,10 +49,12 @@ class Also:
     (:func:`~cinegrade.analysis.sampler.sample_shots_twice`): ``make(shot, samples)`` (a
     picklable, module-level function, run where the sampling runs) turns each wanted shot's
     samples at ``settings`` into what the caller needs (e.g. a view for correspondence);
-    ``keep`` (module-level too), where given, is applied in the calling process to each such
-    result as it arrives (e.g. to keep a view's frames on disk rather than in memory)."""
+    ``settings`` may be a tuple of samplings (``make`` then gets a tuple of samples:
+    :func:`~cinegrade.analysis.sampler.sample_shots_twice`); ``keep`` (module-level too), where
+    given, is applied in the calling process to each such result as it arrives (e.g. to keep a
+    view's frames on disk rather than in memory)."""
 
-    settings: SampleSettings
+    settings: SampleSettings | tuple
     make: Callable[[Shot, ShotSamples], object]
     wanted: frozenset[int]
     keep: Callable[[object], object] | None = None

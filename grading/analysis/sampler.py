@@ -68,6 +68,12 @@ class SampleSettings:
         if self.dense < 0:
             raise InputError(f"dense run length {self.dense} is negative")
 
+    def request(self, shot: Shot, media_rate: float | Fraction, key: int | tuple | None = None
+                ) -> SampleRequest:
+        """The frames a shot needs sampled so (:func:`request_for`): what a sampling gives the
+        decoding sweep, as :class:`~cinegrade.analysis.along.AlongSampling` does too."""
+        return request_for(shot, self, media_rate, key)
+
 
 @dataclass(frozen=True)
 class ShotSamples:
@@ -167,38 +173,48 @@ def sample_shots(shots: Sequence[Shot], settings: SampleSettings
         yield from _sample_movie(shots, settings)
 
 
-def sample_shots_twice(shots: Sequence[Shot], settings: SampleSettings, also: SampleSettings
-                       ) -> Iterator[tuple[Shot, ShotSamples | str, ShotSamples | str]]:
+def sample_shots_twice(shots: Sequence[Shot], settings: SampleSettings, also
+                       ) -> Iterator[tuple[Shot, ShotSamples | str, object]]:
     """:func:`sample_shots` of ``shots`` (one media file) with ``settings`` and with ``also``
-    at once: ``(shot, samples, also's samples)`` each (a string says why not). A movie is
-    decoded in one sweep over the union of both samplings' frames (each frame converted once
-    per width), so asking for two samplings costs one decode, not two; the samples are those
-    :func:`sample_shots` gives for each settings alone."""
+    at once: ``(shot, samples, also's samples)`` each (a string says why not). ``also``: a
+    :class:`SampleSettings`, any sampling with its ``request``, ``width``, ``dense_width`` and
+    ``fast`` (:class:`~cinegrade.analysis.along.AlongSampling`), or a tuple of them (then a
+    tuple of samples). A movie is decoded in one sweep over the union of every sampling's
+    frames (each frame converted once per width), so asking for several samplings costs one
+    decode, not several; the samples are those :func:`sample_shots` gives for each settings
+    alone. Other media are sampled for each :class:`SampleSettings` apart; another sampling's
+    samples are then a string (it reads movies only)."""
     if not shots:
         return
+    others = also if isinstance(also, tuple) else (also,)
+
+    def answer(parts: Sequence) -> object:
+        return tuple(parts) if isinstance(also, tuple) else parts[0]
+
     first = shots[0]
     if first.media_kind != MOVIE or first.media_path is None \
             or any(s.media_path != first.media_path or s.media_kind != MOVIE for s in shots):
         once = dict((s.index, r) for s, r in sample_shots(shots, settings))
-        twice = dict((s.index, r) for s, r in sample_shots(shots, also))
+        rest = [dict((s.index, r) for s, r in sample_shots(shots, how)) if isinstance(how, SampleSettings)
+                else {s.index: "sampled apart: not a movie" for s in shots} for how in others]
         for shot in shots:
-            yield shot, once[shot.index], twice[shot.index]
+            yield shot, once[shot.index], answer([r[shot.index] for r in rest])
         return
-    pending: dict[int, ShotSamples | str] = {}
-    for key, result in _sample_movie(shots, (settings, also)):
+    pending: dict[int, dict[int, ShotSamples | str]] = {}
+    for key, result in _sample_movie(shots, (settings, *others)):
         index, which = key
-        if index in pending:
-            other = pending.pop(index)
-            first_result, second = (result, other) if which == 0 else (other, result)
-            yield next(s for s in shots if s.index == index), first_result, second
-        else:
-            pending[index] = result
+        parts = pending.setdefault(index, {})
+        parts[which] = result
+        if len(parts) == 1 + len(others):
+            del pending[index]
+            yield next(s for s in shots if s.index == index), parts[0], \
+                answer([parts[i] for i in range(1, 1 + len(others))])
 
 
 # --- movies -------------------------------------------------------------------------------
 
 
-def _sample_movie(shots: Sequence[Shot], settings: SampleSettings | tuple[SampleSettings, ...]
+def _sample_movie(shots: Sequence[Shot], settings: SampleSettings | tuple
                   ) -> Iterator[tuple]:
     """``(shot, samples or why not)`` of shots of one movie; with a tuple of settings,
     ``((shot.index, i), samples or why not)`` for the i-th settings, all in one sweep."""
@@ -228,7 +244,7 @@ def _sample_movie(shots: Sequence[Shot], settings: SampleSettings | tuple[Sample
         reader = _MovieReader(container, stream, choices[0])
         by_index = {shot.index: shot for shot in shots}
         wanted = [(shot, i, how) for shot in shots for i, how in enumerate(choices)]
-        requests = [request_for(shot, how, reader.rate, (shot.index, i) if several else None)
+        requests = [how.request(shot, reader.rate, (shot.index, i) if several else None)
                     for shot, i, how in wanted]
         left = set(keys)
         try:

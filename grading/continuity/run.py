@@ -20,10 +20,12 @@ settings), like the statistics.
 from __future__ import annotations
 
 import concurrent.futures
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
-from cinegrade.analysis.along import AlongSettings, AlongShot, unmeasurable
+from cinegrade.analysis.along import AlongFrames, AlongSettings, AlongShot, unmeasurable
 from cinegrade.analysis.cache import cache_key
 from cinegrade.analysis.sampler import SampleSettings, shot_identity
 from cinegrade.analysis.stats import ShotStats
@@ -34,6 +36,7 @@ from cinegrade.continuity.creep import (
     READINGS,
     STEADY_FLICKER_SHARE,
     STEADY_SHARE,
+    measure_frames,
     measure_shot,
     read_series,
     steady,
@@ -144,7 +147,10 @@ def run_continuity(shots: Sequence[Shot], settings: ContinuitySettings = Continu
         {i for a, b in pairs if (a.index, b.index) not in measures for i in (a.index, b.index)}
     if all_views:
         needed = {s.index for s in shots}
-    analysed, views = analysed_with_views(shots, sample_settings, executor, cache, progress, needed)
+    along_in_sweep = (along_settings, partial(within_sweep, settings=settings, share=STEADY_SHARE,
+                                              along_settings=along_settings)) if within_shot else None
+    analysed, views = analysed_with_views(shots, sample_settings, executor, cache, progress, needed,
+                                          along=along_in_sweep)
     stats = {result.shot.index: result.stats for result in analysed}
     todo = [(a, b) for a, b in pairs if (a.index, b.index) not in measures]
     measured = measure_pairs(todo, views, stats, executor)
@@ -163,11 +169,12 @@ def run_continuity(shots: Sequence[Shot], settings: ContinuitySettings = Continu
                  for before, after in pairs if scenes[before.index] == scenes[after.index])
     quiet, along = {}, {}
     if within_shot:
-        quiet = steady_shots(shots, views, settings, along_settings, executor, cache)
+        judged, measured = within_of(views)
+        quiet = steady_shots(shots, views, settings, along_settings, executor, cache, judged=judged)
         if progress is not None and quiet:
             progress(len(quiet))
         along = along_shots([s for s in shots if s.index not in quiet], along_settings, executor,
-                            cache, progress)
+                            cache, progress, measured)
         read_series(list(along.values()))  # every shot's readings at once, for the rules to read
     data = CheckInput(shots, stats, cuts, probes or {}, scenes, flicker, along)
     warnings = tuple(check_continuity(data, settings))
@@ -177,7 +184,8 @@ def run_continuity(shots: Sequence[Shot], settings: ContinuitySettings = Continu
 def steady_shots(shots: Sequence[Shot], views: Mapping[int, ShotView], settings: ContinuitySettings,
                  along_settings: AlongSettings = AlongSettings(),
                  executor: concurrent.futures.Executor | None = None, cache=None,
-                 share: float = STEADY_SHARE) -> dict[int, str]:
+                 share: float = STEADY_SHARE, judged: Mapping[int, str | None] | None = None
+                 ) -> dict[int, str]:
     """The shots that need not be measured along their length, each with why
     (:func:`cinegrade.continuity.creep.steady`: their view frames agree within ``share`` of
     every creep threshold of ``settings`` and they do not flicker), by shot index: judged from
@@ -185,7 +193,9 @@ def steady_shots(shots: Sequence[Shot], views: Mapping[int, ShotView], settings:
     by media identity, source range, the view, the thresholds and ``share``:
     :func:`_steady_key`). Shots without a view or a verdict are not steady (they are measured);
     shots that cannot drift (:func:`~cinegrade.analysis.along.unmeasurable`) are left out. (A
-    grade that holds creeps of half a finding's size would judge with half the share.)"""
+    grade that holds creeps of half a finding's size would judge with half the share.)
+    ``judged``: verdicts already made with these settings and share (:func:`within_sweep`), by
+    shot index; they are cached like the rest."""
     todo = [s for s in shots if unmeasurable(s, along_settings) is None]
     keys = {s.index: _steady_key(s, settings, share) for s in todo} if cache is not None else {}
     found: dict[int, str] = {}
@@ -196,6 +206,11 @@ def steady_shots(shots: Sequence[Shot], views: Mapping[int, ShotView], settings:
         if value is not None:
             if value.get("steady"):
                 found[shot.index] = value["steady"]
+        elif judged is not None and shot.index in judged:
+            if judged[shot.index] is not None:
+                found[shot.index] = judged[shot.index]
+            if key is not None:
+                cache.put_json(key, {"steady": judged[shot.index]})
         elif shot.index in views:
             judge.append(shot)
     arguments = ([views[s.index].frames8 for s in judge], [views[s.index].flicker for s in judge],
@@ -233,14 +248,17 @@ def _steady_key(shot: Shot, settings: ContinuitySettings, share: float) -> str |
 
 def along_shots(shots: Sequence[Shot], settings: AlongSettings = AlongSettings(),
                 executor: concurrent.futures.Executor | None = None, cache=None,
-                progress: Callable[[int], None] | None = None) -> dict[int, AlongShot]:
+                progress: Callable[[int], None] | None = None,
+                measured: Mapping[int, AlongShot] | None = None) -> dict[int, AlongShot]:
     """Each of ``shots`` measured along its length (:func:`cinegrade.continuity.creep.measure_shot`),
     by shot index: from the ``cache`` (:class:`~cinegrade.analysis.cache.StatsCache`, keyed by
     media identity, source range and settings, :func:`_along_key`) where there, the rest through
     ``executor``, one shot a task, and cached; ``progress`` hears of every shot done. Shots that
     cannot drift (:func:`~cinegrade.analysis.along.unmeasurable`: stills, no local media, too
     short) and shots whose media cannot be read are left out (never raises for bad media; those
-    are not cached: the media may be fixed)."""
+    are not cached: the media may be fixed). ``measured``: shots already measured with these
+    settings where their frames were decoded (:func:`within_sweep`), by shot index; they are
+    cached like the rest."""
     todo = [s for s in shots if unmeasurable(s, settings) is None]
     keys = {s.index: _along_key(s, settings) for s in todo} if cache is not None else {}
     found: dict[int, AlongShot] = {}
@@ -249,14 +267,16 @@ def along_shots(shots: Sequence[Shot], settings: AlongSettings = AlongSettings()
         value = cache.get_json(key) if key is not None else None
         if value is not None:
             found[shot.index] = AlongShot.from_json(value)
-    missing = sorted((s for s in todo if s.index not in found), key=lambda s: -s.source.duration)
-    if progress is not None and len(shots) > len(missing):
-        progress(len(shots) - len(missing))
+    ready = [s for s in todo if s.index not in found and measured and s.index in measured]
+    missing = sorted((s for s in todo if s.index not in found and not (measured and s.index in measured)),
+                     key=lambda s: -s.source.duration)
+    if progress is not None and len(shots) > len(missing) + len(ready):
+        progress(len(shots) - len(missing) - len(ready))
     if executor is None or len(missing) < 2:
         results = (measure_shot(s, settings) for s in missing)
     else:
         results = executor.map(measure_shot, missing, [settings] * len(missing))
-    for shot, result in zip(missing, results):
+    for shot, result in itertools.chain(((s, measured[s.index]) for s in ready), zip(missing, results)):
         if progress is not None:
             progress(1)
         if isinstance(result, str):
@@ -266,6 +286,29 @@ def along_shots(shots: Sequence[Shot], settings: AlongSettings = AlongSettings()
         if keys.get(shot.index) is not None:
             cache.put_json(keys[shot.index], value)
     return found
+
+
+def within_sweep(view: ShotView, frames: AlongFrames | str, settings: ContinuitySettings,
+                 share: float, along_settings: AlongSettings) -> tuple[str | None, AlongShot | None]:
+    """What :func:`steady_shots` and :func:`along_shots` would find of one shot, made where its
+    view and its frames along its length were just decoded (``analysed_with_views``' ``along``):
+    (its steady verdict — :func:`~cinegrade.continuity.creep.steady` of its view with
+    ``settings`` and ``share`` — and, where it is not steady, its measure along its length from
+    ``frames`` (:func:`~cinegrade.continuity.creep.measure_frames`; None where ``frames`` is a
+    string saying why there are none)). ``along_settings``: what ``frames`` were sampled with."""
+    verdict = steady(view.frames8, view.flicker, settings, share)
+    if verdict is not None or isinstance(frames, str):
+        return verdict, None
+    return None, measure_frames(frames)
+
+
+def within_of(views: Mapping[int, ShotView]) -> tuple[dict[int, str | None], dict[int, AlongShot]]:
+    """The steady verdicts and measures along their length that :func:`within_sweep` made of
+    ``views``' shots in the decoding sweep, by shot index."""
+    judged = {i: v.along[0] for i, v in views.items() if isinstance(v.along, tuple)}
+    measured = {i: v.along[1] for i, v in views.items()
+                if isinstance(v.along, tuple) and v.along[1] is not None}
+    return judged, measured
 
 
 def _along_key(shot: Shot, settings: AlongSettings) -> str | None:

@@ -7,12 +7,13 @@ on them; matching fits corrections on them.
 from __future__ import annotations
 
 import concurrent.futures
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 
 import numpy as np
 
+from cinegrade.analysis.along import AlongSampling, AlongSettings, along_from_samples
 from cinegrade.analysis.flicker import registered_flicker
 from cinegrade.analysis.run import Also, analyse_shots
 from cinegrade.analysis.sampler import SampleSettings, sample_shots
@@ -45,6 +46,9 @@ class ShotView:
     #: frame-to-frame exposure wobble on registered content (stops RMS), None when not measured
     flicker: float | None = None
     detail8: Sequence[np.ndarray] = ()
+    #: what :func:`analysed_with_views`' ``along`` function made of the view and the shot's
+    #: frames along its length, in the sweep that sampled both (None: not asked)
+    along: object = None
 
     @property
     def frames(self) -> tuple[np.ndarray, ...]:
@@ -118,17 +122,39 @@ def view_group(shots: Sequence[Shot], settings: SampleSettings = VIEW_SETTINGS,
             for shot, samples in sample_shots(shots, _sampling(settings, detail_width))]
 
 
+def view_and_along(shot: Shot, samples, settings: SampleSettings, along: AlongSettings,
+                   then: Callable) -> ShotView | None:
+    """:func:`view_of` ``samples[0]``, with :attr:`ShotView.along` ``then(view, frames)``,
+    ``frames`` the shot's :class:`~cinegrade.analysis.along.AlongFrames` from ``samples[1]``
+    (:func:`~cinegrade.analysis.along.along_from_samples`; a string where there are none)."""
+    view = view_of(shot, samples[0], settings)
+    if view is None:
+        return None
+    return replace(view, along=then(view, along_from_samples(shot, samples[1], along)))
+
+
 def analysed_with_views(shots: Sequence[Shot], sample_settings: SampleSettings,
                         executor: concurrent.futures.Executor | None = None, cache=None,
                         progress=None, viewed: Collection[int] | None = None,
-                        settings: SampleSettings = VIEW_SETTINGS):
+                        settings: SampleSettings = VIEW_SETTINGS,
+                        along: tuple[AlongSettings, Callable] | None = None):
     """Statistics of every shot (:func:`~cinegrade.analysis.run.analyse_shots`, cached) and
     the views of the shots ``viewed`` (default: all), by shot index: a shot whose statistics
     are not cached is sampled for both in one decoding sweep; the others are sampled for their
-    view alone. Returns ``(analyses, views)``; shots whose media cannot be read have no view."""
+    view alone. Returns ``(analyses, views)``; shots whose media cannot be read have no view.
+
+    ``along``: (settings, ``then``): the swept movies' shots are also sampled along their
+    length (:class:`~cinegrade.analysis.along.AlongSampling`), and each view's
+    :attr:`ShotView.along` is ``then(view, frames)`` — a picklable, module-level function run
+    where the sampling runs (the within-shot measure: its frames are not decoded again)."""
     viewed = frozenset(s.index for s in shots) if viewed is None else frozenset(viewed)
-    also = Also(_sampling(settings, DETAIL_WIDTH), partial(view_of, settings=settings), viewed,
-                keep=kept_on_disk)
+    if along is None:
+        also = Also(_sampling(settings, DETAIL_WIDTH), partial(view_of, settings=settings), viewed,
+                    keep=kept_on_disk)
+    else:
+        also = Also((_sampling(settings, DETAIL_WIDTH), AlongSampling(along[0])),
+                    partial(view_and_along, settings=settings, along=along[0], then=along[1]), viewed,
+                    keep=kept_on_disk)
     analysed = analyse_shots(shots, sample_settings, executor, cache, progress, also=also)
     views = {a.shot.index: a.extra for a in analysed if a.extra is not None}
     missing = [a.shot for a in analysed if a.shot.index in viewed and a.cached]

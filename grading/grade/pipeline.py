@@ -15,9 +15,11 @@ import concurrent.futures
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 import numpy as np
 
+from cinegrade.analysis.along import AlongSettings
 from cinegrade.analysis.run import bounded_map
 from cinegrade.analysis.sampler import SampleSettings
 from cinegrade.analysis.stats import shot_stats
@@ -30,6 +32,8 @@ from cinegrade.continuity.run import (
     measure_pairs,
     measure_scenes,
     steady_shots,
+    within_of,
+    within_sweep,
 )
 from cinegrade.correspondence.views import ShotView, analysed_with_views, kept_on_disk
 from cinegrade.evidence.run import scene_evidence, shot_inputs
@@ -93,7 +97,13 @@ def measure_and_match(timeline, shots: Sequence, reference: str | None = None, m
     ``method`` and ``strength`` are checked only when there is a shot to match."""
 
     shots = tuple(shots)
-    analysed, views = analysed_with_views(shots, SampleSettings(), executor, cache, progress)
+    # a hold is worth half a finding: steady within half the share; judged, and the others
+    # measured along their length, where the sweep decodes their frames
+    share = STEADY_SHARE / 2
+    along_in_sweep = (AlongSettings(), partial(within_sweep, settings=ContinuitySettings(), share=share,
+                                               along_settings=AlongSettings())) if within_shot else None
+    analysed, views = analysed_with_views(shots, SampleSettings(), executor, cache, progress,
+                                          along=along_in_sweep)
     stats = {a.shot.index: a.stats for a in analysed}
     alike = content_alike(shots, views, stats, executor) if scene_by in NEEDS_CONTENT else None
     scenes = group_scenes(shots, scene_by, alike)
@@ -101,10 +111,12 @@ def measure_and_match(timeline, shots: Sequence, reference: str | None = None, m
                                    reference, reference_markers(timeline, shots))
     matches: dict[int, Match] = {}
     along = {}
-    if within_shot:  # a hold is worth half a finding: steady within half the share
+    if within_shot:
+        judged, measured = within_of(views)
         quiet = steady_shots(shots, views, ContinuitySettings(), executor=executor, cache=cache,
-                             share=STEADY_SHARE / 2)
-        along = along_shots([s for s in shots if s.index not in quiet], executor=executor, cache=cache)
+                             share=share, judged=judged)
+        along = along_shots([s for s in shots if s.index not in quiet], executor=executor, cache=cache,
+                            measured=measured)
     holds = shot_holds(shots, along) if match else {}
     if match:
         names = {s.index: s.clip_name for s in shots}
