@@ -91,9 +91,15 @@ TRIM_CHROMA = 2.0
 #: A face whose trimmed skin keeps less than this share of its ellipse is not a face (or is
 #: mostly hidden).
 MIN_SKIN_SHARE = 0.35
-#: A face with more of its skin clipped than this is not compared (the calibration's faces had
-#: up to 19 % clipped; its medians and darker-half spread hold up to ~50 %).
-MAX_CLIPPED = 0.2
+#: A face with more of its skin clipped than this is not compared: its medians and darker-half
+#: spread hold up to ~50 %.
+MAX_CLIPPED = 0.5
+#: Up to this share of skin clipped a face pair's errors are as calibrated (the calibration's
+#: faces had up to 19 % clipped); beyond it they grow linearly, to twice at :data:`MAX_CLIPPED`.
+#: A ramp, not a cliff: a cut at 20 % made the face of a medium shot 1.2 stop over (20.0 % of its
+#: skin clipped, its box a pixel off another run's 19.9 %) drop every pair it was in, and with
+#: them its scene's only link between one side and the other (rendered daylight scene).
+CALIBRATED_CLIPPED = 0.2
 #: The band whose colour relative to the skin says who a face is — the costume below the chin —
 #: as (top, bottom, left, right) in face-box units from the box's top-left corner.
 COSTUME_BAND = (1.5, 2.0, -0.25, 1.25)
@@ -627,8 +633,9 @@ def face_error(a: FaceSkin, b: FaceSkin) -> np.ndarray:
     saturation| · :data:`SATURATION_ERROR` — the saturation estimate's error carried into them,
     with the leverage of these skins (skin under strongly coloured light is vivid, and there a
     saturation error moves warmth several times as far as on pale skin); exposure besides ⊕
-    :data:`SHADING_ERROR` per stop of light across the faces (their mean gradient); contrast and lift
-    :data:`~cinegrade.evidence.base.UNKNOWN`.
+    :data:`SHADING_ERROR` per stop of light across the faces (their mean gradient); all of them
+    times 1 + the share of skin clipped beyond :data:`CALIBRATED_CLIPPED` (the more clipped face's)
+    over the span to :data:`MAX_CLIPPED`; contrast and lift :data:`~cinegrade.evidence.base.UNKNOWN`.
 
     >>> pale = FaceSkin((0.3, 0.1, 0.2, 0.2), 3, (0.30, 0.27, 0.22), 0.05, 500)
     >>> vivid = FaceSkin((0.3, 0.1, 0.2, 0.2), 3, (0.30, 0.15, 0.03), 0.05, 500)
@@ -637,6 +644,9 @@ def face_error(a: FaceSkin, b: FaceSkin) -> np.ndarray:
     >>> side_lit = dataclasses.replace(pale, gradient=2.8)  # a window grading the face by 2.8 stops
     >>> round(float(face_error(pale, pale)[0]), 2), round(float(face_error(side_lit, side_lit)[0]), 2)
     (0.08, 0.29)
+    >>> over = dataclasses.replace(pale, clipped=0.35)  # halfway from the calibrated 20 % to 50 %
+    >>> round(float(face_error(pale, over)[5] / face_error(pale, pale)[5]), 2)
+    1.5
     """
     step = 0.05
     moved = face_drift(a, dataclasses.replace(b, spread=b.spread * math.exp(step)))
@@ -645,6 +655,8 @@ def face_error(a: FaceSkin, b: FaceSkin) -> np.ndarray:
     error[:3] = np.hypot(BASE_ERROR, leverage[:3] * SATURATION_ERROR)
     error[0] = math.hypot(error[0], SHADING_ERROR * (a.gradient + b.gradient) / 2)
     error[5] = SATURATION_ERROR
+    beyond = max(0.0, max(a.clipped, b.clipped) - CALIBRATED_CLIPPED)
+    error[[0, 1, 2, 5]] *= 1.0 + beyond / (MAX_CLIPPED - CALIBRATED_CLIPPED)
     return error
 
 
@@ -718,7 +730,7 @@ class FaceEvidence(EvidenceSource):
     taken as independent), unit "faces"; None without a usable pair."""
 
     name = "faces"
-    version = 6
+    version = 7
     per_shot = True
 
     def describe(self, shot: ShotEvidenceInput) -> FaceDescription | None:
