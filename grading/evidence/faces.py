@@ -135,6 +135,14 @@ BASE_ERROR = (0.08, 0.035, 0.008)
 #: the photograph with contrast and lift, 0.118 across rendered angles (module docstring); it also
 #: moves the other components (:func:`face_error`).
 SATURATION_ERROR = 0.12
+#: A lift of black this size (display; the scene solve's prior, as AI video lifts 0.04–0.08)
+#: lowers the skin's chroma relative to luma, (R'G'B' − Y') / Y', by ln((1 − L) Y' / (L + (1 − L) Y')):
+#: −0.11 on skin at Y' 0.45, more on darker skin. The faces cannot see a lift, so each face's
+#: share of it is added to the pair's saturation error (:func:`face_error`). Without it, on a
+#: rendered daylight scene two desaturated shots lifted by 0.06 and 0.07 read ×0.50 and ×0.55
+#: against an undrifted medium shot (truth ×0.70 and ×0.67), and the solve, splitting the
+#: difference, desaturated nothing but graded the undrifted shot 0.7 ΔE away from its truth.
+LIFT_UNSEEN = 0.05
 
 #: Standard error (stops) added to a face pair's exposure per stop of light falling across the
 #: faces (:attr:`FaceSkin.gradient`, the mean of the two): where a key light grades the skin by
@@ -242,6 +250,11 @@ CNN_FACE_CONFIDENCE = 80
 #: ``CNN_TO_CASCADE[2]`` h lower — medians over the 16 faces both found on the rendered scenes
 #: (spread ±0.08), so that the skin ellipse and costume band fall where they were calibrated.
 CNN_TO_CASCADE = (1.036, 0.877, 0.036)
+#: The smallest CNN face taken (pixels, as the cascade draws it): on faces of 33–40 px the CNN's
+#: box, mapped, sat a few pixels off the skin the cascade's box holds, and pairs with them under
+#: exposure drifts of ±0.6–1.2 stop were off by up to 5 times their errors (46 pairs, 8 beyond 2.5
+#: errors, all with the medium shot's 34 px face; none beyond 2 without the CNN's faces).
+CNN_MIN_FACE_PX = 48
 
 
 def cnn_faces(frame8: np.ndarray) -> list[tuple[int, int, int, int, int]] | None:
@@ -304,8 +317,9 @@ def _cnn():
 #: :data:`PRESCREEN_CONFIDENCE` or more): each box grown by this many times its size on every
 #: side. A face the cascades find has a CNN face there (module constants above), and a face's
 #: surroundings are a few per cent of the frame, where searching the whole of a 640 × 360 frame
-#: took ~190 ms.
-SEARCH_MARGIN = 1.0
+#: took ~190 ms. At 1 the cascade missed faces of 27–32 px at 320 px that it finds in the whole
+#: frame (its windows need room around a face).
+SEARCH_MARGIN = 2.0
 
 
 def _search_regions(found: list | None, height: int, width: int) -> list[tuple[int, int, int, int]]:
@@ -355,7 +369,7 @@ def detect_faces(frame8: np.ndarray) -> list[tuple[int, int, int, int]]:
 
     boxes = run("frontal", 4, 1.1)
     for box in (cascade_box(b) for b in found or () if b[4] >= CNN_FACE_CONFIDENCE):
-        if box[2] >= MIN_FACE_PX and all(_overlap(box, other) < 0.3 for other in boxes):
+        if box[2] >= CNN_MIN_FACE_PX and all(_overlap(box, other) < 0.3 for other in boxes):
             boxes.append(box)
     if boxes:
         return boxes
@@ -627,10 +641,19 @@ def face_drift(a: FaceSkin, b: FaceSkin) -> np.ndarray:
     return components_of([*gains, 0.0, 0.0, log_saturation])
 
 
+def _lift_saturation(face: FaceSkin) -> float:
+    """How far a lift of :data:`LIFT_UNSEEN` moves ``face``'s log relative chroma (its skin's
+    median colour's Rec.709 luma Y')."""
+    display = display_encoded(np.asarray(face.lms) @ LMS_TO_RGB.T).astype(np.float64)
+    luma = float(np.clip(display @ REC709_LUMA.astype(np.float64), 1e-3, 1.0))
+    return abs(math.log((1 - LIFT_UNSEEN) * luma / (LIFT_UNSEEN + (1 - LIFT_UNSEEN) * luma)))
+
+
 def face_error(a: FaceSkin, b: FaceSkin) -> np.ndarray:
     """Standard errors (6,) of :func:`face_drift` (``a``, ``b``), per component: log saturation
-    :data:`SATURATION_ERROR`; exposure, warmth and tint :data:`BASE_ERROR` ⊕ |∂ component / ∂ log
-    saturation| · :data:`SATURATION_ERROR` — the saturation estimate's error carried into them,
+    :data:`SATURATION_ERROR` ⊕ what a lift of :data:`LIFT_UNSEEN` does to each face's relative
+    chroma; exposure, warmth and tint :data:`BASE_ERROR` ⊕ |∂ component / ∂ log saturation| · that
+    saturation error — the saturation estimate's error carried into them,
     with the leverage of these skins (skin under strongly coloured light is vivid, and there a
     saturation error moves warmth several times as far as on pale skin); exposure besides ⊕
     :data:`SHADING_ERROR` per stop of light across the faces (their mean gradient); all of them
@@ -652,9 +675,10 @@ def face_error(a: FaceSkin, b: FaceSkin) -> np.ndarray:
     moved = face_drift(a, dataclasses.replace(b, spread=b.spread * math.exp(step)))
     leverage = (moved - face_drift(a, b)) / step
     error = np.full(6, UNKNOWN)
-    error[:3] = np.hypot(BASE_ERROR, leverage[:3] * SATURATION_ERROR)
+    saturation = math.hypot(SATURATION_ERROR, _lift_saturation(a), _lift_saturation(b))
+    error[:3] = np.hypot(BASE_ERROR, leverage[:3] * saturation)
     error[0] = math.hypot(error[0], SHADING_ERROR * (a.gradient + b.gradient) / 2)
-    error[5] = SATURATION_ERROR
+    error[5] = saturation
     beyond = max(0.0, max(a.clipped, b.clipped) - CALIBRATED_CLIPPED)
     error[[0, 1, 2, 5]] *= 1.0 + beyond / (MAX_CLIPPED - CALIBRATED_CLIPPED)
     return error
@@ -730,7 +754,7 @@ class FaceEvidence(EvidenceSource):
     taken as independent), unit "faces"; None without a usable pair."""
 
     name = "faces"
-    version = 7
+    version = 9
     per_shot = True
 
     def describe(self, shot: ShotEvidenceInput) -> FaceDescription | None:
