@@ -23,7 +23,10 @@ Sets (each over the demo's five photograph scenes: 16 shots, 11 cuts):
   at once; a fifth of the shots and each scene's first undrifted), over several seeds.
 - ``multi-angle (rendered)``: scenes rendered with Blender from six cameras under one light
   (:func:`~cinegrade.demo.footage.multiangle_scenes`, ``--multiangle DIR``), ``ai_drift`` drifts:
-  shots that share light, not pixels.
+  shots that share light, not pixels. Recall is also given by what a cut's two shots share, from
+  the renderer's truth (:func:`cut_kinds`): background, one character's face, or only the light —
+  in the cut order wide, medium, close-up A, over A's shoulder, reverse, close-up B, four cuts of
+  five cross the line between one side's wall and the other's.
 
 On the ``random`` and AI-drift sets a cut is drifted in a rule's component when the two shots'
 drifts differ by at least the target, undrifted when by under a third of it; a warning or error
@@ -268,6 +271,54 @@ def detection_table(title: str, records: list) -> dict:
     return figures
 
 
+#: What two cameras of a rendered scene share, most first (:func:`cut_kinds`).
+SHARED = ("background", "a character's face", "the light only")
+
+
+def cut_kinds(folder: Path) -> dict[tuple[str, str, str], str]:
+    """What each pair of cameras of the rendered scenes shares, by (scene, camera, camera), from
+    the renderer's truth (``scenes.json``): "background" where either sees over 2 % of its
+    background in the other, else "a character's face" where one character's face is visible in
+    both, else "the light only" (a cut across the line: one side's wall and the other's, one
+    character's face and the other's)."""
+    kinds = {}
+    for scene in json.loads((folder / MULTIANGLE_INDEX).read_text())["scenes"]:
+        cameras = scene["cameras"]
+        for a, about_a in cameras.items():
+            for b, about_b in cameras.items():
+                faces = {name for name, face in about_a["faces"].items() if face["visible"]} & \
+                    {name for name, face in about_b["faces"].items() if face["visible"]}
+                if max(about_a["shares_background"].get(b, 0.0), about_b["shares_background"].get(a, 0.0)) > 0.02:
+                    kinds[(scene["name"], a, b)] = SHARED[0]
+                else:
+                    kinds[(scene["name"], a, b)] = SHARED[1] if faces else SHARED[2]
+    return kinds
+
+
+def shared_table(records: list, kinds: dict) -> dict:
+    """Recall per rule on the multi-angle cuts by what their two shots share (:func:`cut_kinds`):
+    the evidence across shots can only measure what some chain of shared surfaces, faces or
+    light links; printed and returned."""
+    def kind(record: dict) -> str:
+        before, after = (name.split("-", 2) for name in record["cut"].split(" → "))
+        return kinds.get((before[0], before[2], after[2]), "?")
+
+    figures: dict = {}
+    print("  recall by what the two shots share (warn/error; drifted cuts measured at all):")
+    for shared in SHARED:
+        group = [r for r in records if kind(r) == shared]
+        figures[shared] = {"cuts": len(group), "rules": {}}
+        shown = []
+        for rule in TARGETS:
+            hit, _ = labelled(group, rule)
+            found = sum(rule in r["flagged"] for r in hit)
+            measured_ = sum(measured(r, rule) for r in hit)
+            figures[shared]["rules"][rule] = {"recall": share(found, len(hit)), "measured": share(measured_, len(hit))}
+            shown.append(f"{rule.split('_jump')[0]} {found}/{len(hit)} ({measured_})")
+        print(f"    {shared:20s} {len(group):3d} cuts: " + ", ".join(shown))
+    return figures
+
+
 def ai_drift_records(kind: str, scenes, seeds: int, folder: Path, size: tuple[int, int],
                      seconds: float, settings: ContinuitySettings, sample: SampleSettings) -> list:
     """Cut records of ``scenes`` drifted by :func:`ai_drift`, seeds 0..``seeds``-1."""
@@ -382,6 +433,8 @@ def main(argv=None) -> int:
             records = ai_drift_records(case, scenes, seeds, Path(folder), (width, height), args.seconds,
                                        settings, sample)
         figures = detection_table(f"{title}, {seeds} seeds", records)
+        if case == "multiangle":
+            figures["by_what_is_shared"] = shared_table(records, cut_kinds(args.multiangle))
         figures["seeds"] = seeds
         figures["seconds"] = round(time.perf_counter() - set_started, 1)
         figures["cut_records"] = [{"seed": r["seed"], "cut": r["cut"], "true": r["true"], "aligned": bool(r["aligned"]),
