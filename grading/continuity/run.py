@@ -147,8 +147,8 @@ def run_continuity(shots: Sequence[Shot], settings: ContinuitySettings = Continu
         {i for a, b in pairs if (a.index, b.index) not in measures for i in (a.index, b.index)}
     if all_views:
         needed = {s.index for s in shots}
-    along_in_sweep = (along_settings, partial(within_sweep, settings=settings, share=STEADY_SHARE,
-                                              along_settings=along_settings)) if within_shot else None
+    along_in_sweep = (along_settings, partial(within_sweep, settings=settings, share=STEADY_SHARE)) \
+        if within_shot else None
     analysed, views = analysed_with_views(shots, sample_settings, executor, cache, progress, needed,
                                           along=along_in_sweep)
     stats = {result.shot.index: result.stats for result in analysed}
@@ -267,8 +267,9 @@ def along_shots(shots: Sequence[Shot], settings: AlongSettings = AlongSettings()
         value = cache.get_json(key) if key is not None else None
         if value is not None:
             found[shot.index] = AlongShot.from_json(value)
-    ready = [s for s in todo if s.index not in found and measured and s.index in measured]
-    missing = sorted((s for s in todo if s.index not in found and not (measured and s.index in measured)),
+    measured = measured or {}
+    ready = [s for s in todo if s.index not in found and s.index in measured]
+    missing = sorted((s for s in todo if s.index not in found and s.index not in measured),
                      key=lambda s: -s.source.duration)
     if progress is not None and len(shots) > len(missing) + len(ready):
         progress(len(shots) - len(missing) - len(ready))
@@ -289,13 +290,13 @@ def along_shots(shots: Sequence[Shot], settings: AlongSettings = AlongSettings()
 
 
 def within_sweep(view: ShotView, frames: AlongFrames | str, settings: ContinuitySettings,
-                 share: float, along_settings: AlongSettings) -> tuple[str | None, AlongShot | None]:
+                 share: float) -> tuple[str | None, AlongShot | None]:
     """What :func:`steady_shots` and :func:`along_shots` would find of one shot, made where its
     view and its frames along its length were just decoded (``analysed_with_views``' ``along``):
     (its steady verdict — :func:`~cinegrade.continuity.creep.steady` of its view with
     ``settings`` and ``share`` — and, where it is not steady, its measure along its length from
     ``frames`` (:func:`~cinegrade.continuity.creep.measure_frames`; None where ``frames`` is a
-    string saying why there are none)). ``along_settings``: what ``frames`` were sampled with."""
+    string saying why there are none))."""
     verdict = steady(view.frames8, view.flicker, settings, share)
     if verdict is not None or isinstance(frames, str):
         return verdict, None

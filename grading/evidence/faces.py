@@ -68,9 +68,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from cinegrade.colour.adaptation import LMS_TO_RGB, RGB_TO_LMS
-from cinegrade.colour.drift import components_of
+from cinegrade.colour.drift import COMPONENTS, components_of
 from cinegrade.colour.encodings import REC709_LUMA, display_encoded, display_linear
 from cinegrade.evidence.base import UNKNOWN, EvidenceSource, PairEvidence, ShotEvidenceInput, register_source
+from cinegrade.evidence.scene import PRIOR_ERROR
 
 #: Smallest face box the cascades find, in pixels of the frame they search (the frontal cascade's
 #: window is 20 × 20): at 320 px wide, a face under ~6 % of the frame width — most wide shots —
@@ -135,14 +136,15 @@ BASE_ERROR = (0.08, 0.035, 0.008)
 #: the photograph with contrast and lift, 0.118 across rendered angles (module docstring); it also
 #: moves the other components (:func:`face_error`).
 SATURATION_ERROR = 0.12
-#: A lift of black this size (display; the scene solve's prior, as AI video lifts 0.04–0.08)
-#: lowers the skin's chroma relative to luma, (R'G'B' − Y') / Y', by ln((1 − L) Y' / (L + (1 − L) Y')):
-#: −0.11 on skin at Y' 0.45, more on darker skin. The faces cannot see a lift, so each face's
-#: share of it is added to the pair's saturation error (:func:`face_error`). Without it, on a
-#: rendered daylight scene two desaturated shots lifted by 0.06 and 0.07 read ×0.50 and ×0.55
-#: against an undrifted medium shot (truth ×0.70 and ×0.67), and the solve, splitting the
-#: difference, desaturated nothing but graded the undrifted shot 0.7 ΔE away from its truth.
-LIFT_UNSEEN = 0.05
+#: A lift of black this size (display; the scene solve's prior for lift,
+#: :data:`~cinegrade.evidence.scene.PRIOR_ERROR`, as AI video lifts 0.04–0.08) lowers the skin's
+#: chroma relative to luma, (R'G'B' − Y') / Y', by ln((1 − L) Y' / (L + (1 − L) Y')): −0.11 on skin
+#: at Y' 0.45, more on darker skin. The faces cannot see a lift, so each face's share of it is
+#: added to the pair's saturation error (:func:`face_error`). Without it, on a rendered daylight
+#: scene two desaturated shots lifted by 0.06 and 0.07 read ×0.50 and ×0.55 against an undrifted
+#: medium shot (truth ×0.70 and ×0.67), and the solve, splitting the difference, desaturated
+#: nothing but graded the undrifted shot 0.7 ΔE away from its truth.
+LIFT_UNSEEN = float(PRIOR_ERROR[COMPONENTS.index("lift")])
 
 #: Standard error (stops) added to a face pair's exposure per stop of light falling across the
 #: faces (:attr:`FaceSkin.gradient`, the mean of the two): where a key light grades the skin by
@@ -338,12 +340,12 @@ def _search_regions(found: list | None, height: int, width: int) -> list[tuple[i
 
 def detect_faces(frame8: np.ndarray) -> list[tuple[int, int, int, int]]:
     """Face boxes (x, y, w, h) in pixels in one display-referred R'G'B' frame (H, W, 3) uint8:
-    the frontal cascade's, and the CNN's of :data:`CNN_FACE_CONFIDENCE` or more that it missed
-    (:func:`cascade_box`); where neither finds one, the profile cascade both ways round; boxes at
-    least :data:`MIN_FACE_PX`; none without searching where :func:`may_hold_faces` says no, and
-    the cascades search only around the CNN's faces (:func:`_search_regions`). The cascades
-    normalise each window's contrast themselves, so a face is found whatever the drift and
-    whatever lies away from it."""
+    the frontal cascade's, and the CNN's that it missed (:func:`cascade_box`; of
+    :data:`CNN_FACE_CONFIDENCE` and :data:`CNN_MIN_FACE_PX` or more); where neither finds one,
+    the profile cascade both ways round; boxes at least :data:`MIN_FACE_PX`; none without
+    searching where :func:`may_hold_faces` says no, and the cascades search only around the CNN's
+    faces (:func:`_search_regions`). The cascades normalise each window's contrast themselves, so
+    a face is found whatever the drift and whatever lies away from it."""
     import cv2
 
     found = cnn_faces(frame8)
@@ -633,7 +635,7 @@ def face_drift(a: FaceSkin, b: FaceSkin) -> np.ndarray:
     [1.0, 0.0, 0.0, 0.0, 0.0, 0.0]
     """
     log_saturation = math.log(b.spread / a.spread) if a.spread > 0 and b.spread > 0 else 0.0
-    display_b = display_encoded(np.asarray(b.lms) @ LMS_TO_RGB.T).astype(np.float64)
+    display_b = _skin_display(b)
     luma = float(display_b @ REC709_LUMA.astype(np.float64))
     display_b = luma + (display_b - luma) * math.exp(-log_saturation)
     lms_b = display_linear(display_b, np.float64).astype(np.float64) @ RGB_TO_LMS.T
@@ -641,11 +643,15 @@ def face_drift(a: FaceSkin, b: FaceSkin) -> np.ndarray:
     return components_of([*gains, 0.0, 0.0, log_saturation])
 
 
+def _skin_display(face: FaceSkin) -> np.ndarray:
+    """The display-referred R'G'B' (3,) float64 of ``face``'s median skin colour."""
+    return display_encoded(np.asarray(face.lms) @ LMS_TO_RGB.T).astype(np.float64)
+
+
 def _lift_saturation(face: FaceSkin) -> float:
     """How far a lift of :data:`LIFT_UNSEEN` moves ``face``'s log relative chroma (its skin's
     median colour's Rec.709 luma Y')."""
-    display = display_encoded(np.asarray(face.lms) @ LMS_TO_RGB.T).astype(np.float64)
-    luma = float(np.clip(display @ REC709_LUMA.astype(np.float64), 1e-3, 1.0))
+    luma = float(np.clip(_skin_display(face) @ REC709_LUMA.astype(np.float64), 1e-3, 1.0))
     return abs(math.log((1 - LIFT_UNSEEN) * luma / (LIFT_UNSEEN + (1 - LIFT_UNSEEN) * luma)))
 
 

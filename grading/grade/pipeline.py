@@ -100,8 +100,8 @@ def measure_and_match(timeline, shots: Sequence, reference: str | None = None, m
     # a hold is worth half a finding: steady within half the share; judged, and the others
     # measured along their length, where the sweep decodes their frames
     share = STEADY_SHARE / 2
-    along_in_sweep = (AlongSettings(), partial(within_sweep, settings=ContinuitySettings(), share=share,
-                                               along_settings=AlongSettings())) if within_shot else None
+    along_in_sweep = (AlongSettings(), partial(within_sweep, settings=ContinuitySettings(), share=share)) \
+        if within_shot else None
     analysed, views = analysed_with_views(shots, SampleSettings(), executor, cache, progress,
                                           along=along_in_sweep)
     stats = {a.shot.index: a.stats for a in analysed}
